@@ -1,0 +1,152 @@
+"""Which days of a month fire: day-of-month OR day-of-week (SPEC 2 and 8.2-8.4).
+
+Every day item depends only on the month's length and the weekday of its 1st,
+so a day field is a table of 28 bitmasks (lengths 28-31 by 7 weekdays, bit d
+set when day d fires). The search reads one mask per month instead of testing
+days one by one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable, Optional, Tuple
+
+from ._parse import DayItem, Fields
+
+DayTable = Tuple[int, ...]  # index (length - 28) * 7 + weekday of the 1st (Sunday 0)
+
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_SAKAMOTO = (0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4)
+
+
+def is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def month_length(year: int, month: int) -> int:
+    if month == 2 and is_leap(year):
+        return 29
+    return _DAYS_IN_MONTH[month]
+
+
+def first_weekday(year: int, month: int) -> int:
+    """Weekday of the 1st of the month, Sunday 0 (Sakamoto's method)."""
+    if month < 3:
+        year -= 1
+    return (year + year // 4 - year // 100 + year // 400 + _SAKAMOTO[month - 1] + 1) % 7
+
+
+def table_index(year: int, month: int) -> int:
+    return (month_length(year, month) - 28) * 7 + first_weekday(year, month)
+
+
+def _nearest_weekday(day: int, length: int, first: int) -> int:
+    """The Monday-Friday nearest ``day`` without leaving the month (SPEC 8.2 `W`)."""
+    weekday = (first + day - 1) % 7
+    if weekday == 6:  # Saturday: the Friday before, but the 1st moves on to Monday the 3rd
+        return 3 if day == 1 else day - 1
+    if weekday == 0:  # Sunday: the Monday after, but the last day moves back to Friday
+        return day - 2 if day == length else day + 1
+    return day
+
+
+def _day_of_month_mask(days: Iterable[int], items: Iterable[DayItem], length: int, first: int) -> int:
+    mask = 0
+    for day in days:
+        if day <= length:
+            mask |= 1 << day
+    for item in items:
+        kind, number = item[0], item[1]
+        if kind == "W":
+            if number <= length:
+                mask |= 1 << _nearest_weekday(number, length, first)
+        elif length - number >= 1:  # L-n and L-nW: none where the month is too short
+            day = length - number
+            mask |= 1 << (day if kind == "L" else _nearest_weekday(day, length, first))
+    return mask
+
+
+def _day_of_week_mask(weekdays: Iterable[int], items: Iterable[DayItem], length: int, first: int) -> int:
+    mask = 0
+    for weekday in weekdays:
+        for day in range(1 + (weekday - first) % 7, length + 1, 7):
+            mask |= 1 << day
+    for item in items:
+        day = 1 + (item[1] - first) % 7  # the first such weekday in the month
+        if item[0] == "L":
+            day += 7 * ((length - day) // 7)
+        else:
+            day += 7 * (item[2] - 1)  # type: ignore[misc]
+        if day <= length:
+            mask |= 1 << day
+    return mask
+
+
+def _full(length: int) -> int:
+    return (1 << (length + 1)) - 2
+
+
+_COMBOS = tuple((length, first) for length in range(28, 32) for first in range(7))
+
+
+@lru_cache(maxsize=512)
+def _build(
+    days: Tuple[int, ...],
+    day_items: Tuple[DayItem, ...],
+    weekdays: Tuple[int, ...],
+    weekday_items: Tuple[DayItem, ...],
+) -> DayTable:
+    dom = [_day_of_month_mask(days, day_items, n, w) for n, w in _COMBOS]
+    dow = [_day_of_week_mask(weekdays, weekday_items, n, w) for n, w in _COMBOS]
+    fulls = [_full(n) for n, _ in _COMBOS]
+    dom_restricted = dom != fulls
+    dow_restricted = dow != fulls
+    if dom_restricted and dow_restricted:
+        return tuple(a | b for a, b in zip(dom, dow))
+    if dow_restricted:
+        return tuple(dow)
+    return tuple(dom)
+
+
+def day_table(fields: Fields) -> DayTable:
+    """The 28 masks of fire days for an expression's two day fields, OR-ed per SPEC 2."""
+    return _build(fields.days, fields.day_items, fields.weekdays, fields.weekday_items)
+
+
+def is_restricted(fields: Fields, which: str) -> bool:
+    """Whether day-of-month ("dom") or day-of-week ("dow") does not match every day."""
+    if which == "dom":
+        masks = [_day_of_month_mask(fields.days, fields.day_items, n, w) for n, w in _COMBOS]
+    else:
+        masks = [_day_of_week_mask(fields.weekdays, fields.weekday_items, n, w) for n, w in _COMBOS]
+    return masks != [_full(n) for n, _ in _COMBOS]
+
+
+def _year_kinds(years: Optional[Tuple[int, ...]]) -> Iterable[int]:
+    """The distinct (leap, weekday of Jan 1) kinds among ``years``: at most 14."""
+    if years is None:
+        return range(14)  # every kind occurs within years 1..9999
+    kinds = set()
+    for year in years:
+        kinds.add(is_leap(year) * 7 + first_weekday(year, 1))
+        if len(kinds) == 14:
+            break
+    return kinds
+
+
+def _kind_year(kind: int) -> int:
+    """A year of the given (leap, weekday of Jan 1) kind, to read month shapes from."""
+    leap, weekday = divmod(kind, 7)
+    year = 2000 if leap else 2001
+    while is_leap(year) != bool(leap) or first_weekday(year, 1) != weekday:
+        year += 4 if leap else 1
+    return year
+
+
+def ever_fires(table: DayTable, months: Tuple[int, ...], years: Optional[Tuple[int, ...]]) -> bool:
+    """Whether some allowed month of some allowed year has a fire day."""
+    for kind in _year_kinds(years):
+        year = _kind_year(kind)
+        if any(table[table_index(year, month)] for month in months):
+            return True
+    return False

@@ -1,0 +1,217 @@
+"""``CronExpr``: an immutable cron expression, optionally bound to a zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from typing import Any, Dict, Iterator, Optional, Tuple, Union
+
+from . import _aware, _zones
+from ._days import day_table, ever_fires, is_restricted
+from ._errors import CronError
+from ._parse import Fields, parse
+from ._search import Search
+
+TzArg = Union[tzinfo, str, None]
+
+
+@lru_cache(maxsize=4096)
+def _compile(text: str) -> Tuple[Fields, Search, Tuple[Any, ...]]:
+    """Parse and check ``text`` once; equal texts share the result."""
+    fields = parse(text)
+    table = day_table(fields)
+    if not ever_fires(table, fields.months, fields.years):
+        which = 3 if is_restricted(fields, "dom") else 5
+        token, position = fields.field_texts[which]
+        raise CronError(
+            "this expression can never fire (no allowed month"
+            + (" of an allowed year" if fields.years else "")
+            + " has such a day)",
+            text=text,
+            field="day-of-month" if which == 3 else "day-of-week",
+            token=token,
+            position=max(position, 0),
+        )
+    search = Search(fields.seconds, fields.minutes, fields.hours, fields.months, table, fields.years)
+    meaning = (fields.seconds, fields.minutes, fields.hours, fields.months, table, fields.years)
+    return fields, search, meaning
+
+
+def _zone_key(zone: Optional[tzinfo]) -> object:
+    """A hashable stand-in for a zone (dateutil zones are not hashable)."""
+    if zone is None:
+        return None
+    try:
+        hash(zone)
+    except TypeError:
+        return ("id", id(zone))
+    return zone
+
+
+_INSTANCES: Dict[Tuple[type, str, object], CronExpr] = {}
+_MAX_INSTANCES = 4096
+
+
+class CronExpr:
+    """A cron expression (SPEC.md): fire times after, before and at a datetime.
+
+    Immutable and hashable; two expressions are equal when they fire at the
+    same times in the same zone. Constructing the same text (and zone) again
+    returns the cached instance.
+    """
+
+    __slots__ = ("_fields", "_hourfull", "_meaning", "_search", "_text", "_tz")
+
+    _text: str
+    _tz: Optional[tzinfo]
+    _fields: Fields
+    _search: Search
+    _meaning: Tuple[Any, ...]
+    _hourfull: bool
+
+    def __new__(cls, text: str, tz: TzArg = None) -> CronExpr:
+        if not isinstance(text, str):
+            raise TypeError(f"a cron expression must be a str, not {type(text).__name__}")
+        zone = None if tz is None else _zones.resolve_zone(tz)
+        key = (cls, text, _zone_key(zone))
+        cached = _INSTANCES.get(key)
+        if cached is not None:
+            return cached
+        fields, search, meaning = _compile(text)
+        self = object.__new__(cls)
+        for name, value in (
+            ("_text", text),
+            ("_tz", zone),
+            ("_fields", fields),
+            ("_search", search),
+            ("_meaning", (meaning, _zone_key(zone))),
+            ("_hourfull", len(fields.hours) == 24),
+        ):
+            object.__setattr__(self, name, value)
+        if len(_INSTANCES) >= _MAX_INSTANCES:
+            _INSTANCES.clear()
+        _INSTANCES[key] = self
+        return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("CronExpr is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("CronExpr is immutable")
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (self._text, self._tz))
+
+    @property
+    def text(self) -> str:
+        """The expression text as given."""
+        return self._text
+
+    @property
+    def tz(self) -> Optional[tzinfo]:
+        """The bound zone, or None."""
+        return self._tz
+
+    @property
+    def fields(self) -> Fields:
+        """The parsed value sets of each field (for describing and formatting)."""
+        return self._fields
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        if self._tz is None:
+            return f"CronExpr({self._text!r})"
+        name = getattr(self._tz, "key", None) or str(self._tz)
+        return f"CronExpr({self._text!r}, tz={name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CronExpr):
+            return NotImplemented
+        return self._meaning == other._meaning
+
+    def __hash__(self) -> int:
+        return hash(self._meaning)
+
+    # -- the searches ---------------------------------------------------------
+
+    def _start(self, t: Optional[datetime]) -> datetime:
+        """Check ``t`` against the binding (SPEC 5); None means now."""
+        if t is None:
+            return datetime.now(self._tz if self._tz is not None else _zones.local_zone())
+        if not isinstance(t, datetime):
+            raise TypeError(f"expected a datetime, not {type(t).__name__}")
+        if self._tz is not None and t.utcoffset() is None:
+            raise TypeError(
+                "this CronExpr is bound to a zone, so it needs an aware datetime: "
+                "pass e.g. datetime.now(expr.tz) or t.replace(tzinfo=expr.tz)"
+            )
+        return t
+
+    def _zone_of(self, t: datetime) -> tzinfo:
+        return self._tz if self._tz is not None else t.tzinfo  # type: ignore[return-value]
+
+    def _naive_next(self, t: datetime) -> datetime:
+        """The earliest naive fire time strictly after the naive ``t``."""
+        return self._search.after(t)
+
+    def _naive_prev(self, t: datetime) -> datetime:
+        """The latest naive fire time strictly before the naive ``t``."""
+        return self._search.before(t)
+
+    def next(self, t: Optional[datetime] = None) -> datetime:
+        """The earliest fire time strictly after ``t`` (default: now).
+
+        Raises OverflowError when there is none before ``datetime.max``.
+        """
+        t = self._start(t)
+        if t.utcoffset() is None:
+            return self._search.after(t)
+        return _aware.next_fire(self, t, self._zone_of(t))
+
+    def prev(self, t: Optional[datetime] = None) -> datetime:
+        """The latest fire time strictly before ``t`` (default: now).
+
+        Raises OverflowError when there is none after ``datetime.min``.
+        """
+        t = self._start(t)
+        if t.utcoffset() is None:
+            return self._search.before(t)
+        return _aware.prev_fire(self, t, self._zone_of(t))
+
+    def iter(self, start: Optional[datetime] = None, *, reverse: bool = False) -> Iterator[datetime]:
+        """Fire times after ``start`` in order (before it, newest first, with reverse).
+
+        The iterator ends where the datetime range does.
+        """
+        t = self._start(start)
+        step = self.prev if reverse else self.next
+        while True:
+            try:
+                t = step(t)
+            except OverflowError:
+                return
+            yield t
+
+    def match(self, t: datetime) -> bool:
+        """Whether ``t`` is a fire time (a non-zero microsecond never is)."""
+        if not isinstance(t, datetime):
+            raise TypeError(f"expected a datetime, not {type(t).__name__}")
+        if t.utcoffset() is None:
+            if self._tz is not None:
+                self._start(t)  # raises the TypeError that explains the binding
+            return self._search.match(t)
+        if t.microsecond:
+            return False
+        matcher = getattr(_aware, "match_fire", None)
+        if matcher is not None:
+            return bool(matcher(self, t, self._zone_of(t)))
+        instant = t.astimezone(timezone.utc)
+        try:
+            return self.next(instant - _ONE_SECOND).astimezone(timezone.utc) == instant
+        except OverflowError:
+            return False
+
+
+_ONE_SECOND = timedelta(seconds=1)

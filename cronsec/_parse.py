@@ -1,0 +1,299 @@
+"""The grammar: expression text to the set of values each field allows (SPEC 1 and 8.1)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple, Union
+
+from ._errors import CronError
+
+MAX_LENGTH = 1024  # longer text is refused before any parsing work
+
+MONTHS = {n: i for i, n in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+WEEKDAYS = {n: i for i, n in enumerate("sun mon tue wed thu fri sat".split())}
+
+MACROS = {
+    "@yearly": "0 0 0 1 1 *",
+    "@annually": "0 0 0 1 1 *",
+    "@monthly": "0 0 0 1 * *",
+    "@weekly": "0 0 0 * * 0",
+    "@daily": "0 0 0 * * *",
+    "@midnight": "0 0 0 * * *",
+    "@hourly": "0 0 * * * *",
+}
+
+# Day items beyond plain values: ("L", n) is L-n, ("W", m) is mW, ("LW", n) is L-nW;
+# ("L", d) in day-of-week is dL, ("#", d, k) is d#k.
+DayItem = Union[Tuple[str, int], Tuple[str, int, int]]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A field's name, bounds and value names."""
+
+    name: str
+    low: int
+    high: int
+    names: Optional[Dict[str, int]] = None
+
+
+SECOND = FieldSpec("second", 0, 59)
+MINUTE = FieldSpec("minute", 0, 59)
+HOUR = FieldSpec("hour", 0, 23)
+DOM = FieldSpec("day-of-month", 1, 31)
+MONTH = FieldSpec("month", 1, 12, MONTHS)
+DOW = FieldSpec("day-of-week", 0, 7, WEEKDAYS)
+YEAR = FieldSpec("year", 1970, 9999)
+SPECS = (SECOND, MINUTE, HOUR, DOM, MONTH, DOW, YEAR)
+
+
+@dataclass(frozen=True)
+class Fields:
+    """A parsed expression: the sorted values of each field, before any day rule."""
+
+    seconds: Tuple[int, ...]
+    minutes: Tuple[int, ...]
+    hours: Tuple[int, ...]
+    days: Tuple[int, ...]
+    day_items: Tuple[DayItem, ...]
+    months: Tuple[int, ...]
+    weekdays: Tuple[int, ...]
+    weekday_items: Tuple[DayItem, ...]
+    years: Optional[Tuple[int, ...]]  # None: every year
+    field_texts: Tuple[Tuple[str, int], ...]  # (text, position) of each of the 7 fields
+
+
+_VALUE = r"(?:[0-9]+|[A-Za-z]+)"
+_ORDINARY = re.compile(rf"(?:(\*)|({_VALUE})(?:-({_VALUE}))?)(?:/([0-9]+))?", re.ASCII)
+_DOM_ITEM = re.compile(r"(L)(?:-([0-9]+))?(W)?|([0-9]+)W", re.ASCII | re.IGNORECASE)
+_DOW_ITEM = re.compile(rf"({_VALUE}?)(?:(L)|#([0-9]+))", re.ASCII | re.IGNORECASE)
+_FIELD = re.compile(r"[^ \t]+")
+
+
+class _Field:
+    """One field's text being parsed; raises CronError pointing into the whole text."""
+
+    def __init__(self, text: str, spec: FieldSpec, body: str, start: int) -> None:
+        self.text, self.spec, self.body, self.start = text, spec, body, start
+
+    def fail(self, message: str, token: str, position: int) -> CronError:
+        return CronError(
+            message, text=self.text, field=self.spec.name, token=token, position=position
+        )
+
+    def items(self) -> List[Tuple[str, int]]:
+        """Split on commas; an empty item is an error pointing at its comma."""
+        parts, pos = [], self.start
+        for piece in self.body.split(","):
+            parts.append((piece, pos))
+            pos += len(piece) + 1
+        for i, (piece, pos) in enumerate(parts):
+            if not piece:
+                comma = pos if i < len(parts) - 1 else pos - 1
+                raise self.fail("empty item in list", ",", comma)
+        return parts
+
+    def value(self, token: str, position: int) -> int:
+        """A number or a name, checked against the field's range."""
+        spec = self.spec
+        if token.isdigit():
+            number = int(token) if len(token) <= 6 else spec.high + 1
+            if not spec.low <= number <= spec.high:
+                raise self.fail(
+                    f"value {token} is out of range {spec.low}-{spec.high}", token, position
+                )
+            return number
+        if spec.names is None:
+            if token.upper() in ("L", "W", "LW"):
+                raise self.fail(f"{token} is only allowed in the day fields", token, position)
+            raise self.fail(f"{token!r} is not a number (this field takes no names)", token, position)
+        found = spec.names.get(token.lower())
+        if found is None:
+            known = "-".join(n.upper() for n in (list(spec.names)[0], list(spec.names)[-1]))
+            raise self.fail(f"unknown name {token!r} (names are {known})", token, position)
+        return found
+
+    def step(self, token: str, position: int) -> int:
+        if len(token) > 100:
+            raise self.fail(f"step {token[:12]}... is too large", token, position)
+        number = int(token)
+        if number < 1:
+            raise self.fail("step must be 1 or more", token, position)
+        return number
+
+    def ordinary(self, item: str, pos: int, match: re.Match[str]) -> List[int]:
+        """Expand `*`, `a`, `a-b` (wrapping when a > b) and their `/n` steps."""
+        spec = self.spec
+        step = self.step(match.group(4), pos + match.start(4)) if match.group(4) else 1
+        if match.group(1):
+            first, last = spec.low, (6 if spec is DOW else spec.high)
+            values = list(range(first, last + 1))
+        else:
+            first = self.value(match.group(2), pos + match.start(2))
+            if match.group(3) is None and match.group(4) is None:
+                last = first
+            elif match.group(3) is None:  # a/n runs to the end of the field (Saturday)
+                first, last = (first % 7, 6) if spec is DOW else (first, spec.high)
+            else:
+                last = self.value(match.group(3), pos + match.start(3))
+            values = self._span(item, pos, first, last)
+        return values[::step]
+
+    def _span(self, item: str, pos: int, first: int, last: int) -> List[int]:
+        spec = self.spec
+        if spec is DOW:
+            # 7 is Sunday: a range starting at 7 starts at 0, one ending at 7 ends on Sunday.
+            if first == 7:
+                first = 0 if last != 7 else 7
+            if first <= last:
+                return [d % 7 for d in range(first, last + 1)]
+            return list(range(first, 7)) + list(range(0, last + 1))
+        if first <= last:
+            return list(range(first, last + 1))
+        if spec is YEAR:
+            raise self.fail("a year range must run forwards (years do not wrap)", item, pos)
+        return list(range(first, spec.high + 1)) + list(range(spec.low, last + 1))
+
+
+def _day_of_month_item(f: _Field, item: str, pos: int) -> Optional[DayItem]:
+    match = _DOM_ITEM.fullmatch(item)
+    if match is None:
+        if re.fullmatch(r"[wW][0-9]+", item, re.ASCII):
+            raise f.fail(f"write {item[1:]}W, not {item}", item, pos)
+        return None
+    if match.group(4) is not None:  # mW
+        day = int(match.group(4)) if len(match.group(4)) <= 3 else 0
+        if not 1 <= day <= 31:
+            raise f.fail("W needs a day 1-31 before it (15W)", item, pos)
+        return ("W", day)
+    back = match.group(2)
+    offset = int(back) if back is not None and len(back) <= 3 else (0 if back is None else 99)
+    if offset > 30:
+        raise f.fail("L-n needs n from 0 to 30", item, pos)
+    return ("LW" if match.group(3) else "L", offset)
+
+
+def _day_of_week_item(f: _Field, item: str, pos: int) -> Optional[DayItem]:
+    if item.upper() == "L":
+        raise f.fail("L alone is not a weekday: write dL for the last weekday d (5L, FRIL)", item, pos)
+    if re.fullmatch(r"[lL][0-9]+", item, re.ASCII):
+        raise f.fail(f"write {item[1:]}L, not {item}", item, pos)
+    match = _DOW_ITEM.fullmatch(item)
+    if match is None or not match.group(1):
+        return None
+    token = match.group(1)
+    if not token.isdigit() and token.lower() not in WEEKDAYS:
+        return None
+    if token.isdigit() and (len(token) > 3 or int(token) > 7):
+        raise f.fail("dL and d#k need a weekday 0-7 or a name", item, pos)
+    day = f.value(token, pos) % 7
+    if match.group(2):
+        return ("L", day)
+    nth = match.group(3)
+    if len(nth) > 2 or not 1 <= int(nth) <= 5:
+        raise f.fail("d#k needs k from 1 to 5", item, pos)
+    return ("#", day, int(nth))
+
+
+def _parse_field(f: _Field) -> Tuple[List[int], List[DayItem]]:
+    """All plain values and special day items of one field."""
+    values: List[int] = []
+    specials: List[DayItem] = []
+    items = f.items()
+    for item, pos in items:
+        if item == "?" and f.spec in (DOM, DOW):
+            if len(items) > 1:
+                raise f.fail("? stands alone in its field", "?", pos)
+            return list(range(f.spec.low, 7 if f.spec is DOW else f.spec.high + 1)), []
+        special: Optional[DayItem] = None
+        if _looks_special(f.spec, item):
+            special = (_day_of_month_item if f.spec is DOM else _day_of_week_item)(f, item, pos)
+            if special is None:
+                raise f.fail(_malformed_reason(f.spec, item), item, pos)
+            specials.append(special)
+            continue
+        match = _ORDINARY.fullmatch(item)
+        if match is None:
+            raise f.fail(_malformed_reason(f.spec, item), item, pos)
+        values.extend(f.ordinary(item, pos, match))
+    return values, specials
+
+
+def _looks_special(spec: FieldSpec, item: str) -> bool:
+    """Whether an item uses the day letters (L, W, #) and so must be a day item."""
+    if spec is DOM:
+        return any(c in "LWlw" for c in item)
+    if spec is DOW:
+        return "#" in item or item[:1] in ("L", "l") or item[-1:] in ("L", "l")
+    return False
+
+
+def _malformed_reason(spec: FieldSpec, item: str) -> str:
+    if any(not (c.isascii() and c.isprintable()) for c in item):
+        return f"{item!r} has a character that cron does not use"
+    if "#" in item and spec is not DOW:
+        return "# is only allowed in day-of-week"
+    return f"{item!r} is not a value, a range a-b, a step */n or a-b/n, or a list of them"
+
+
+def parse(text: str) -> Fields:
+    """Parse expression text into field sets; every mistake is a CronError."""
+    if not isinstance(text, str):
+        raise TypeError(f"a cron expression must be a str, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise CronError(
+            f"expression is too long ({len(text)} characters, at most {MAX_LENGTH})",
+            text=text, field=None, token=text[MAX_LENGTH], position=MAX_LENGTH,
+        )
+    begin = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    found = [(m.group(), m.start() + begin) for m in _FIELD.finditer(text[begin:end])]
+    if not found:
+        raise CronError("expression is empty", text=text, field=None, token="", position=0)
+    if found[0][0].startswith("@"):
+        word, pos = found[0]
+        if len(found) > 1:
+            raise CronError(
+                f"a macro stands alone; {found[1][0]!r} follows {word!r}",
+                text=text, field=None, token=found[1][0], position=found[1][1],
+            )
+        expansion = MACROS.get(word.lower())
+        if expansion is None:
+            names = ", ".join(MACROS)
+            raise CronError(
+                f"unknown macro {word!r} (macros are {names})",
+                text=text, field=None, token=word, position=pos,
+            )
+        return parse(expansion)
+    if len(found) > 7:
+        raise CronError(
+            f"too many fields ({len(found)}; 5, 6 or 7 with a year)",
+            text=text, field=None, token=found[7][0], position=found[7][1],
+        )
+    if len(found) < 5:
+        raise CronError(
+            f"too few fields ({len(found)}; 6 are: second minute hour day-of-month month "
+            "day-of-week, or 5 without the second)",
+            text=text, field=None, token=text[begin:end], position=begin,
+        )
+    if len(found) == 5:
+        found.insert(0, ("0", -1))
+    if len(found) == 6:
+        found.append(("*", -1))
+    results = []
+    for spec, (body, pos) in zip(SPECS, found):
+        results.append(_parse_field(_Field(text, spec, body, pos)))
+    years = sorted(set(results[6][0]))
+    return Fields(
+        seconds=tuple(sorted(set(results[0][0]))),
+        minutes=tuple(sorted(set(results[1][0]))),
+        hours=tuple(sorted(set(results[2][0]))),
+        days=tuple(sorted(set(results[3][0]))),
+        day_items=tuple(sorted(set(results[3][1]))),
+        months=tuple(sorted(set(results[4][0]))),
+        weekdays=tuple(sorted(set(results[5][0]))),
+        weekday_items=tuple(sorted(set(results[5][1]))),
+        years=None if len(years) == YEAR.high - YEAR.low + 1 else tuple(years),
+        field_texts=tuple(found),
+    )

@@ -1,0 +1,188 @@
+"""The naive (wall-clock) search: next and previous fire times (SPEC 3 and 6).
+
+It works on plain integers. Each time field has two lookup tables: the first
+allowed value at or after each index, and the last at or before it; 255 means
+"none, carry to the next unit". A month is skipped whole when its month or
+year is not allowed or it has no fire day (one bitmask from the day table),
+days by bit arithmetic, and a single ``datetime`` is built at the end.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from datetime import datetime
+from functools import lru_cache
+from typing import FrozenSet, Optional, Tuple
+
+from ._days import DayTable, is_leap
+
+NONE = 255
+_LENGTHS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_SAKAMOTO = (0, 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4)
+
+
+@lru_cache(maxsize=1024)
+def forward_table(values: Tuple[int, ...], high: int) -> bytes:
+    """Entry i (0..high+1): the smallest value >= i, or NONE."""
+    table, nxt = bytearray(high + 2), NONE
+    table[high + 1] = NONE
+    allowed = set(values)
+    for i in range(high, -1, -1):
+        if i in allowed:
+            nxt = i
+        table[i] = nxt
+    return bytes(table)
+
+
+@lru_cache(maxsize=1024)
+def backward_table(values: Tuple[int, ...], high: int) -> bytes:
+    """Entry i+1 (i from -1 to high): the largest value <= i, or NONE."""
+    table, prv = bytearray(high + 2), NONE
+    table[0] = NONE
+    allowed = set(values)
+    for i in range(high + 1):
+        if i in allowed:
+            prv = i
+        table[i + 1] = prv
+    return bytes(table)
+
+
+def _month_index(y: int, mo: int) -> int:
+    """Index into the day table: (length - 28) * 7 + weekday of the 1st, Sunday 0."""
+    length = 29 if mo == 2 and is_leap(y) else _LENGTHS[mo]
+    yy = y - 1 if mo < 3 else y
+    return (length - 28) * 7 + (yy + yy // 4 - yy // 100 + yy // 400 + _SAKAMOTO[mo] + 1) % 7
+
+
+class Search:
+    """Lookup tables for one expression and the two searches over them."""
+
+    __slots__ = (
+        "days", "hour_b", "hour_f", "minute_b", "minute_f", "month_b", "month_f",
+        "second_b", "second_f", "year_set", "years",
+    )
+
+    def __init__(
+        self,
+        seconds: Tuple[int, ...],
+        minutes: Tuple[int, ...],
+        hours: Tuple[int, ...],
+        months: Tuple[int, ...],
+        days: DayTable,
+        years: Optional[Tuple[int, ...]],
+    ) -> None:
+        self.second_f, self.second_b = forward_table(seconds, 59), backward_table(seconds, 59)
+        self.minute_f, self.minute_b = forward_table(minutes, 59), backward_table(minutes, 59)
+        self.hour_f, self.hour_b = forward_table(hours, 23), backward_table(hours, 23)
+        self.month_f, self.month_b = forward_table(months, 12), backward_table(months, 12)
+        self.days = days
+        self.years = years
+        self.year_set: Optional[FrozenSet[int]] = None if years is None else frozenset(years)
+
+    def match(self, t: datetime) -> bool:
+        """Whether the naive ``t`` is a fire time."""
+        mo, h, mi, s = t.month, t.hour, t.minute, t.second
+        return (
+            t.microsecond == 0
+            and self.second_f[s] == s
+            and self.minute_f[mi] == mi
+            and self.hour_f[h] == h
+            and self.month_f[mo] == mo
+            and (self.year_set is None or t.year in self.year_set)
+            and (self.days[_month_index(t.year, mo)] >> t.day) & 1 == 1
+        )
+
+    def after(self, t: datetime) -> datetime:
+        """The earliest fire time strictly after the naive ``t``."""
+        return self.forward(t.year, t.month, t.day, t.hour, t.minute, t.second + 1)
+
+    def before(self, t: datetime) -> datetime:
+        """The latest fire time strictly before the naive ``t``."""
+        s = t.second if t.microsecond else t.second - 1
+        return self.backward(t.year, t.month, t.day, t.hour, t.minute, s)
+
+    def forward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
+        """The earliest fire time at or after y-mo-d h:mi:s (s may be 60: carry)."""
+        second_f, minute_f, hour_f, month_f = self.second_f, self.minute_f, self.hour_f, self.month_f
+        days, year_set = self.days, self.year_set
+        while True:
+            if year_set is not None and y not in year_set:
+                i = bisect_left(self.years, y)  # type: ignore[arg-type]
+                if i == len(self.years):  # type: ignore[arg-type]
+                    break
+                y, mo, d, h, mi, s = self.years[i], 1, 1, 0, 0, 0  # type: ignore[index]
+            if y > 9999:
+                break
+            m = month_f[mo]
+            if m != mo:
+                if m == NONE:
+                    y, mo, d, h, mi, s = y + 1, 1, 1, 0, 0, 0
+                    continue
+                mo, d, h, mi, s = m, 1, 0, 0, 0
+            mask = days[_month_index(y, mo)]
+            while mask >> d:
+                rest = mask >> d
+                skip = (rest & -rest).bit_length() - 1
+                if skip:
+                    d, h, mi, s = d + skip, 0, 0, 0
+                if hour_f[h] == h:
+                    if minute_f[mi] == mi:
+                        sec = second_f[s]
+                        if sec != NONE:
+                            return datetime(y, mo, d, h, mi, sec)
+                        mi += 1
+                    m = minute_f[mi]
+                    if m != NONE:
+                        return datetime(y, mo, d, h, m, second_f[0])
+                    h += 1
+                hr = hour_f[h]
+                if hr != NONE:
+                    return datetime(y, mo, d, hr, minute_f[0], second_f[0])
+                d, h, mi, s = d + 1, 0, 0, 0
+            mo, d, h, mi, s = mo + 1, 1, 0, 0, 0
+            if mo == 13:
+                y, mo = y + 1, 1
+        raise OverflowError("no fire time after this one within the datetime range")
+
+    def backward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
+        """The latest fire time at or before y-mo-d h:mi:s (s may be -1: borrow)."""
+        second_b, minute_b, hour_b, month_b = self.second_b, self.minute_b, self.hour_b, self.month_b
+        days, year_set = self.days, self.year_set
+        while True:
+            if year_set is not None and y not in year_set:
+                i = bisect_right(self.years, y) - 1  # type: ignore[arg-type]
+                if i < 0:
+                    break
+                y, mo, d, h, mi, s = self.years[i], 12, 31, 23, 59, 59  # type: ignore[index]
+            if y < 1:
+                break
+            m = month_b[mo + 1]
+            if m != mo:
+                if m == NONE:
+                    y, mo, d, h, mi, s = y - 1, 12, 31, 23, 59, 59
+                    continue
+                mo, d, h, mi, s = m, 31, 23, 59, 59
+            mask = days[_month_index(y, mo)]
+            mask &= (2 << d) - 1  # days 1..d; a clamped 31 only keeps the month's real days
+            while mask:
+                top = mask.bit_length() - 1
+                if top != d:
+                    d, h, mi, s = top, 23, 59, 59
+                if hour_b[h + 1] == h:
+                    if minute_b[mi + 1] == mi:
+                        sec = second_b[s + 1]
+                        if sec != NONE:
+                            return datetime(y, mo, d, h, mi, sec)
+                    m = minute_b[mi] if minute_b[mi + 1] == mi else minute_b[mi + 1]
+                    if m != NONE:
+                        return datetime(y, mo, d, h, m, second_b[60])
+                    h -= 1
+                hr = hour_b[h + 1]
+                if hr != NONE:
+                    return datetime(y, mo, d, hr, minute_b[60], second_b[60])
+                mask &= (1 << d) - 1
+                d, h, mi, s = d - 1, 23, 59, 59
+            mo, d, h, mi, s = mo - 1, 31, 23, 59, 59
+            if mo == 0:
+                y, mo = y - 1, 12
+        raise OverflowError("no fire time before this one within the datetime range")
