@@ -1,0 +1,438 @@
+"""The timer: one thread that waits for the next instant and hands fires to workers.
+
+Each job's next instant is ``expr.next`` of its previous *scheduled* instant,
+never "now plus an interval", so lateness never accumulates. Instants are
+kept in UTC inside (aware datetimes in one zone compare by wall time, which
+is wrong across a DST overlap) and shown in the expression's zone.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+import random
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any, Callable, TypeVar, Union
+
+from ._clock import Clock, SystemClock
+from ._expr import CronExpr
+from ._job import Job, Policy, Slot
+from ._pool import Task, WorkerPool
+from ._zones import local_zone, resolve_zone
+
+__all__ = ["Scheduler"]
+
+logger = logging.getLogger("cronsec")
+UTC = timezone.utc
+F = TypeVar("F", bound=Callable[..., Any])
+
+# More fires than this due at once for one job (a clock stepped far ahead):
+# count this many, then skip straight to the latest due instant.
+CATCHUP_LIMIT = 10_000
+# After a dispatch, how long the timer lets the workers take their tasks
+# before it computes the following instants (that work would hold the GIL).
+HANDOFF = 0.01
+
+
+class _Default(enum.Enum):
+    """Marks an option left to the scheduler's default."""
+
+    DEFAULT = 0
+
+
+DEFAULT = _Default.DEFAULT
+Grace = Union[float, None, _Default]
+
+
+class Scheduler:
+    """Runs callables at the instants of cron expressions, on a pool of workers.
+
+    ``tz``: zone for expressions given as text (default: the system's local
+    zone). ``max_workers``: worker threads, started with the scheduler.
+    ``clock``: where "now" comes from (a ``FakeClock`` in tests). The policy
+    options are defaults for every job; ``add`` can override each.
+    """
+
+    def __init__(
+        self,
+        tz: tzinfo | str | None = None,
+        max_workers: int = 10,
+        clock: Clock | None = None,
+        *,
+        misfire_grace: float | None = 60.0,
+        coalesce: bool = True,
+        max_instances: int = 1,
+        jitter: float = 0.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        if max_workers < 1:
+            raise ValueError(f"max_workers must be >= 1, got {max_workers}")
+        self.tz: tzinfo | None = resolve_zone(tz) if tz is not None else None
+        self.max_workers = max_workers
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.policy = Policy(misfire_grace, coalesce, max_instances, jitter).check()
+        self._rng = rng if rng is not None else random.Random()
+        self._cond = threading.Condition(threading.Lock())
+        self._jobs: dict[str, Job] = {}
+        self._pool: WorkerPool | None = None
+        self._thread: threading.Thread | None = None  # the timer; None when stopped
+
+    # -- jobs --------------------------------------------------------------
+
+    def add(
+        self,
+        expr: str | CronExpr,
+        func: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        *,
+        tz: tzinfo | str | None = None,
+        misfire_grace: Grace = DEFAULT,
+        coalesce: bool | _Default = DEFAULT,
+        max_instances: int | _Default = DEFAULT,
+        jitter: float | _Default = DEFAULT,
+        paused: bool = False,
+    ) -> Job:
+        """Register ``func(*args, **kwargs)`` to run at each instant of ``expr``.
+
+        ``name`` defaults to the callable's ``module.qualname``; names are
+        unique within a scheduler (a second job with one name: ValueError).
+        Safe to call from any thread, before or after start().
+        """
+        if not callable(func):
+            raise TypeError(f"func must be callable, got {type(func).__name__}")
+        bound = self._bind(expr, tz)
+        name = name if name is not None else _default_name(func)
+        policy = self.policy
+        if misfire_grace is not DEFAULT:
+            policy = policy._replace(misfire_grace=misfire_grace)
+        if coalesce is not DEFAULT:
+            policy = policy._replace(coalesce=coalesce)
+        if max_instances is not DEFAULT:
+            policy = policy._replace(max_instances=max_instances)
+        if jitter is not DEFAULT:
+            policy = policy._replace(jitter=jitter)
+        job = Job(self, bound, func, tuple(args), kwargs or {}, name, policy.check())
+        job._paused = paused
+        with self._cond:
+            if name in self._jobs:
+                raise ValueError(
+                    f"a job named {name!r} is already in this scheduler; pass name= to tell "
+                    "them apart"
+                )
+            job._slot = self._slot_after(job, self.clock.now())
+            self._jobs[name] = job
+            self._cond.notify_all()
+        return job
+
+    def every(
+        self,
+        expr: str | CronExpr,
+        *,
+        name: str | None = None,
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        tz: tzinfo | str | None = None,
+        misfire_grace: Grace = DEFAULT,
+        coalesce: bool | _Default = DEFAULT,
+        max_instances: int | _Default = DEFAULT,
+        jitter: float | _Default = DEFAULT,
+    ) -> Callable[[F], F]:
+        """Decorator: ``add`` the function, and return it unchanged."""
+
+        def register(func: F) -> F:
+            self.add(
+                expr, func, args, kwargs, name, tz=tz, misfire_grace=misfire_grace,
+                coalesce=coalesce, max_instances=max_instances, jitter=jitter,
+            )
+            return func
+
+        return register
+
+    def remove(self, job: Job | str) -> None:
+        """Take a job (or the job of that name) out; a run in progress finishes."""
+        with self._cond:
+            name = job if isinstance(job, str) else job.name
+            found = self._jobs.get(name)
+            if found is None or (isinstance(job, Job) and found is not job):
+                raise KeyError(f"no job {name!r} in this scheduler")
+            del self._jobs[name]
+            found._removed = True
+            self._cond.notify_all()
+
+    def get(self, name: str) -> Job:
+        """The job of that name (KeyError if none)."""
+        with self._cond:
+            return self._jobs[name]
+
+    @property
+    def jobs(self) -> list[Job]:
+        """The jobs, in the order they were added (a copy)."""
+        with self._cond:
+            return list(self._jobs.values())
+
+    def _pause(self, job: Job) -> None:
+        with self._cond:
+            job._paused = True
+            self._cond.notify_all()
+
+    def _resume(self, job: Job) -> None:
+        with self._cond:
+            if not job._paused:
+                return
+            job._paused = False
+            # From now, but never at or before an instant already handled: a
+            # clock stepped back while paused must not fire anything twice.
+            start = self.clock.now()
+            if job._last_utc is not None and job._last_utc > start:
+                start = job._last_utc
+            job._slot = self._slot_after(job, start)
+            job._after_known = False
+            self._cond.notify_all()
+
+    # -- running -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the timer thread and the workers in the background; return at once."""
+        with self._cond:
+            if self._thread is not None:
+                raise RuntimeError("this scheduler is already running")
+            self._ensure_pool()
+            self._thread = threading.Thread(target=self._loop, name="cronsec-timer", daemon=True)
+            self._thread.start()
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop the timer: no fire starts after this returns.
+
+        Fires queued for a busy pool are dropped (counted as missed). With
+        ``wait``, also wait until the runs in progress have finished.
+        """
+        with self._cond:
+            thread, self._thread = self._thread, None
+            pool, self._pool = self._pool, None
+            self._cond.notify_all()
+        if pool is not None:
+            pool.close(wait=False)
+        if wait:
+            if thread is not None and thread is not threading.current_thread():
+                thread.join()
+            if pool is not None:
+                pool.close(wait=True)
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return self._thread is not None
+
+    def __enter__(self) -> Scheduler:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop(wait=True)
+
+    def run_pending(self, wait: bool = True) -> datetime | None:
+        """Dispatch every fire due at ``clock.now()``, on the calling thread; for tests.
+
+        With ``wait``, return once the callables it started have finished. Returns
+        when the next fire is due (aware, UTC), or None if nothing is scheduled:
+        with a FakeClock, ``clock.set(sched.run_pending())`` steps to the next fire.
+        """
+        with self._cond:
+            pool = self._ensure_pool()
+            tasks = self._collect(self.clock.now())
+            if tasks and not pool.submit(tasks):
+                for task in tasks:
+                    task.cancel()
+            self._look_ahead_all()
+            deadline = self._deadline()
+        if wait:
+            for task in tasks:
+                task.done.wait()
+        return deadline
+
+    def _loop(self) -> None:
+        """The timer thread: wait until the earliest target, dispatch, repeat."""
+        cond = self._cond
+        me = threading.current_thread()
+        with cond:
+            pool = self._pool
+            assert pool is not None
+            # stop() (or a stop() then start()) replaces self._thread: this loop ends.
+            while self._thread is me:
+                tasks = self._collect(self.clock.now())
+                if tasks:
+                    if not pool.submit(tasks):
+                        for task in tasks:
+                            task.cancel()
+                    # Let the workers pick their tasks up before the next
+                    # instants are computed: that work competes for the GIL.
+                    cond.release()
+                    try:
+                        pool.drained(HANDOFF)
+                    finally:
+                        cond.acquire()
+                    continue
+                self._look_ahead_all()
+                self.clock.wait(cond, self._deadline())
+
+    def _ensure_pool(self) -> WorkerPool:
+        if self._pool is None:
+            self._pool = WorkerPool(self.max_workers)
+        return self._pool
+
+    # -- the schedule (all under self._cond) -----------------------------------
+
+    def _collect(self, now: datetime) -> list[Task]:
+        """Tasks for every fire due at ``now``, earliest first; moves each job on."""
+        due = [
+            job for job in self._jobs.values()
+            if not job._paused and job._slot is not None and job._slot.target <= now
+        ]
+        due.sort(key=lambda job: job._slot.target if job._slot else now)
+        tasks: list[Task] = []
+        for job in due:
+            batch = self._take_due(job, now)
+            if job.policy.coalesce and len(batch) > 1:
+                self._missed(job, batch[:-1], now, "coalesced into the fire for "
+                             + batch[-1].instant.isoformat())
+                batch = batch[-1:]
+            late: list[Slot] = []
+            for slot in batch:
+                task = self._dispatch(job, slot, now, late)
+                if task is not None:
+                    tasks.append(task)
+            if late:
+                grace = job.policy.misfire_grace
+                self._missed(job, late, now, f"too late (misfire_grace {grace}s)")
+        return tasks
+
+    def _take_due(self, job: Job, now: datetime) -> list[Slot]:
+        """Pop the job's due instants, in order, leaving its next one in ``_slot``."""
+        batch: list[Slot] = []
+        while job._slot is not None and job._slot.target <= now:
+            if len(batch) == CATCHUP_LIMIT:
+                self._skip_ahead(job, now)
+            if not job._after_known:
+                self._look_ahead(job)
+            batch.append(job._slot)
+            job._last_utc = job._slot.utc
+            job._slot, job._after, job._after_known = job._after, None, False
+        if job._slot is None:
+            logger.info("job %r has no more fire times", job.name)
+        return batch
+
+    def _skip_ahead(self, job: Job, now: datetime) -> None:
+        """Far too many fires due: jump to the latest instant at or before now."""
+        assert job._slot is not None
+        try:
+            latest = job.expr.prev(now + timedelta(microseconds=1))
+        except OverflowError:
+            return
+        if latest.astimezone(UTC) > job._slot.utc:
+            job._slot = self._slot_of(job, latest)
+            job._after_known = False
+        logger.warning(
+            "job %r: over %d fires due at once (clock stepped ahead?); "
+            "skipped to the one for %s without counting the rest",
+            job.name, CATCHUP_LIMIT, latest.isoformat(),
+        )
+
+    def _dispatch(self, job: Job, slot: Slot, now: datetime, late: list[Slot]) -> Task | None:
+        """Decide one fire: too late (appended to ``late``), skipped, or a task to run.
+
+        The one place where a fire is granted: a store's claim on
+        ``(job, slot.instant)`` belongs here.
+        """
+        grace = job.policy.misfire_grace
+        if grace is not None and (now - slot.target).total_seconds() > grace:
+            late.append(slot)
+            return None
+        with job._lock:
+            if job.running >= job.policy.max_instances:
+                job.skips += 1
+                skip = True
+            else:
+                job.running += 1
+                skip = False
+        if skip:
+            logger.info(
+                "job %r: fire for %s skipped: %d run(s) still going (max_instances %d)",
+                job.name, slot.instant.isoformat(), job.running, job.policy.max_instances,
+            )
+            return None
+        instant, target = slot.instant, slot.target
+        return Task(
+            functools.partial(job._execute, instant, target),
+            functools.partial(job._cancelled, instant),
+        )
+
+    def _missed(self, job: Job, slots: list[Slot], now: datetime, why: str) -> None:
+        with job._lock:
+            job.misses += len(slots)
+        first, last = slots[0], slots[-1]
+        span = first.instant.isoformat()
+        if len(slots) > 1:
+            span = f"{len(slots)} fires from {span} to {last.instant.isoformat()}"
+        logger.warning(
+            "job %r: missed %s, %.3fs late: %s",
+            job.name, span, (now - last.target).total_seconds(), why,
+        )
+
+    def _look_ahead_all(self) -> None:
+        for job in self._jobs.values():
+            if not job._after_known and not job._paused:
+                self._look_ahead(job)
+
+    def _look_ahead(self, job: Job) -> None:
+        job._after = None if job._slot is None else self._slot_after(job, job._slot.utc)
+        job._after_known = True
+
+    def _deadline(self) -> datetime | None:
+        targets = [
+            job._slot.target for job in self._jobs.values()
+            if not job._paused and job._slot is not None
+        ]
+        return min(targets) if targets else None
+
+    def _slot_after(self, job: Job, t: datetime) -> Slot | None:
+        """The job's first instant strictly after ``t``, or None when there is none."""
+        try:
+            instant = job.expr.next(t)
+        except OverflowError:
+            return None
+        return self._slot_of(job, instant)
+
+    def _slot_of(self, job: Job, instant: datetime) -> Slot:
+        utc = instant.astimezone(UTC)
+        jitter = job.policy.jitter
+        target = utc + timedelta(seconds=self._rng.uniform(0, jitter)) if jitter else utc
+        return Slot(instant, utc, target)
+
+    def _bind(self, expr: str | CronExpr, tz: tzinfo | str | None) -> CronExpr:
+        """The expression bound to a zone: its own, else ``tz``, the scheduler's, local."""
+        zone = resolve_zone(tz) if tz is not None else self.tz
+        if isinstance(expr, CronExpr):
+            if expr.tz is not None and tz is None:
+                return expr
+            return CronExpr(expr.text, tz=zone if zone is not None else local_zone())
+        if isinstance(expr, str):
+            return CronExpr(expr, tz=zone if zone is not None else local_zone())
+        raise TypeError(f"expr must be a str or CronExpr, got {type(expr).__name__}")
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<Scheduler {state}, {len(self._jobs)} job(s)>"
+
+
+def _default_name(func: Callable[..., Any]) -> str:
+    """A stable name for a callable: ``module.qualname`` (of the wrapped one for partials)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    module = getattr(func, "__module__", None) or type(func).__module__
+    qualname = getattr(func, "__qualname__", None) or type(func).__qualname__
+    return f"{module}.{qualname}"
