@@ -33,9 +33,20 @@ CYCLE_YEARS = range(2000, 2028)
 
 # Results of the bounded searches, besides a datetime.
 END = "END"  # no fire time in the datetime range: the engine raises OverflowError
-BOUND = "BOUND"  # nothing within the walk's bound: the engine's answer lies beyond it
 
-Result = Union[datetime, str]
+
+class Unknown:
+    """Nothing found before the walk's bound: the answer, if any, is on or beyond ``frontier``
+    (on or after it for next, on or before it for prev)."""
+
+    def __init__(self, frontier: date) -> None:
+        self.frontier = frontier
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.frontier})"
+
+
+Result = Union[datetime, str, Unknown]
 DayPredicate = Callable[[date], bool]
 
 
@@ -138,7 +149,8 @@ def ordinary_values(
         a = _value(a_txt, lo, hi, names, base)
         b = _value(b_txt, lo, hi, names, base)
         if dow and a == 7:
-            a = 0  # a range that starts at 7 starts at Sunday
+            a = 0  # a range that starts at 7 starts at Sunday (`7-7` is Sunday alone)
+            b = 0 if b == 7 else b
         if a <= b:
             seq = list(range(a, b + 1))
         elif wrap:
@@ -323,7 +335,7 @@ class Model:
 
     # -- brute-force search
     def next(self, t: datetime, max_days: int = 2000) -> Result:
-        """Earliest fire time > t; END if none up to datetime.max; BOUND if none in max_days."""
+        """Earliest fire time > t; END if none up to datetime.max; Unknown past max_days."""
         d = t.date()
         for _ in range(max_days):
             if self.years is not None and d.year > max(self.years):
@@ -349,10 +361,10 @@ class Model:
             if d == date.max:
                 return END
             d += timedelta(days=1)
-        return BOUND
+        return Unknown(d)
 
     def prev(self, t: datetime, max_days: int = 2000) -> Result:
-        """Latest fire time < t; END if none down to datetime.min; BOUND if none in max_days."""
+        """Latest fire time < t; END if none down to datetime.min; Unknown past max_days."""
         d = t.date()
         for _ in range(max_days):
             if self.years is not None and d.year < min(self.years):
@@ -383,7 +395,7 @@ class Model:
             if d == date.min:
                 return END
             d -= timedelta(days=1)
-        return BOUND
+        return Unknown(d)
 
 
 @lru_cache(maxsize=4096)
