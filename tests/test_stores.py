@@ -1,0 +1,364 @@
+"""The stores on their own: claims exactly once (threads, processes), completions, failures.
+
+Redis tests run against a real redis-server (tests/redis_server.py), never a mock.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+from redis_server import RedisServer, free_port, redis_factory, redis_server, redis_url
+
+from cronsec.stores import (
+    MemoryStore,
+    RedisStore,
+    SQLiteStore,
+    Store,
+    StoreClosed,
+    StoreError,
+    StoreUnavailable,
+)
+
+# The fixtures are imported to be found by name; __all__ says they are used.
+__all__ = ["redis_factory", "redis_server", "redis_url"]
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORKER = HERE / "store_worker.py"
+T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+EPOCH0 = int(T0.timestamp())
+
+MakeStore = Callable[[], Store]
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
+    """Opens stores of one kind that share state (one file, one Redis; memory: one object)."""
+    opened: list[Store] = []
+    shared = MemoryStore()
+
+    def make() -> Store:
+        store: Store
+        if request.param == "memory":
+            store = shared
+        elif request.param == "sqlite":
+            store = SQLiteStore(tmp_path / "state.db")
+        else:
+            store = RedisStore(request.getfixturevalue("redis_url"), prefix="t")
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+def test_every_store_is_a_store(make_store: MakeStore) -> None:
+    assert isinstance(make_store(), Store)
+
+
+def test_the_first_claim_wins_and_later_ones_lose(make_store: MakeStore) -> None:
+    store = make_store()
+    assert store.claim("job", T0) is True
+    assert store.claim("job", T0) is False
+    assert store.claim("job", T0 + timedelta(seconds=1)) is True
+    assert store.claim("other", T0) is True
+
+
+def test_a_claim_names_an_instant_whatever_its_zone(make_store: MakeStore) -> None:
+    # New York, 2026-11-01: 01:00 EDT (05:00 UTC), then 01:00 EST again (06:00 UTC).
+    store = make_store()
+    ny = ZoneInfo("America/New_York")
+    assert store.claim("job", datetime(2026, 11, 1, 1, 0, tzinfo=ny)) is True
+    assert store.claim("job", datetime(2026, 11, 1, 5, 0, tzinfo=timezone.utc)) is False
+    assert store.claim("job", datetime(2026, 11, 1, 1, 0, fold=1, tzinfo=ny)) is True
+    assert store.claim("job", datetime(2026, 11, 1, 6, 0, tzinfo=timezone.utc)) is False
+
+
+def test_instants_must_be_aware_whole_seconds(make_store: MakeStore) -> None:
+    store = make_store()
+    with pytest.raises(ValueError, match="aware"):
+        store.claim("job", datetime(2026, 1, 1))
+    with pytest.raises(ValueError, match="whole second"):
+        store.record("job", T0.replace(microsecond=5))
+    with pytest.raises(ValueError, match="empty"):
+        store.claim("", T0)
+
+
+def test_last_completed_moves_forward_only(make_store: MakeStore) -> None:
+    store = make_store()
+    assert store.last_completed("job") is None
+    store.record("job", T0)
+    assert store.last_completed("job") == T0
+    store.record("job", T0 + timedelta(minutes=5))
+    store.record("job", T0 + timedelta(minutes=1))  # a late completion of an earlier fire
+    last = store.last_completed("job")
+    assert last == T0 + timedelta(minutes=5)
+    assert last is not None and last.utcoffset() == timedelta(0)
+    assert store.last_completed("other") is None
+    assert make_store().last_completed("job") == last  # a second handle sees it
+
+
+def test_a_closed_store_refuses_calls(make_store: MakeStore) -> None:
+    store = make_store()
+    store.close()
+    store.close()
+    with pytest.raises(StoreClosed):
+        store.claim("job", T0)
+    with pytest.raises(StoreClosed):
+        store.last_completed("job")
+
+
+@pytest.mark.parametrize("handles", ["one store", "a store per thread"])
+def test_claims_exactly_once_across_threads(make_store: MakeStore, handles: str) -> None:
+    threads, jobs, instants = 12, 3, 100
+    shared = make_store()
+    stores = [shared if handles == "one store" else make_store() for _ in range(threads)]
+    won: list[list[tuple[str, int]]] = [[] for _ in range(threads)]
+    barrier = threading.Barrier(threads)
+
+    def race(k: int) -> None:
+        barrier.wait()
+        for i in range(instants):
+            for j in range(jobs):
+                if stores[k].claim(f"job{j}", T0 + timedelta(seconds=i)):
+                    won[k].append((f"job{j}", i))
+
+    workers = [threading.Thread(target=race, args=(k,)) for k in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    counts = Counter(c for claims in won for c in claims)
+    assert len(counts) == jobs * instants
+    assert set(counts.values()) == {1}
+
+
+def _spawn(*args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_claims_exactly_once_across_processes(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    spec = (
+        f"sqlite:{tmp_path / 'state.db'}"
+        if kind == "sqlite"
+        else f"redis:{request.getfixturevalue('redis_url')}"
+    )
+    processes, jobs, instants = 4, 3, 200
+    procs = [_spawn("claim", spec, str(jobs), str(instants), str(EPOCH0)) for _ in range(processes)]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:  # start them together
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outputs = [p.communicate(timeout=60)[0].split("\n") for p in procs]
+    assert [p.returncode for p in procs] == [0] * processes
+    assert all("done" in out for out in outputs)
+    counts = Counter(line for out in outputs for line in out if line.startswith("won "))
+    assert len(counts) == jobs * instants
+    assert set(counts.values()) == {1}
+
+
+def test_sqlite_survives_sigkill_mid_write(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    seen = 0
+    for round_ in range(3):
+        proc = _spawn("hammer", f"sqlite:{path}", str(EPOCH0 + seen + 1))
+        assert proc.stdout is not None
+        for _ in range(200 + 150 * round_):  # let it get well into its write loop
+            assert proc.stdout.readline()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        assert proc.stdin is not None
+        proc.stdin.close()
+
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+        store = SQLiteStore(path)
+        last = store.last_completed("hammer")
+        assert last is not None
+        done = int(last.timestamp()) - EPOCH0
+        assert done >= seen + 200 + 150 * round_  # every printed record was committed
+        assert store.claim("hammer", last) is False  # its claim is there too
+        assert store.claim("after-kill", T0 + timedelta(seconds=round_)) is True
+        store.record("hammer", last + timedelta(seconds=1))
+        store.close()
+        seen = done + 1
+
+
+def test_sqlite_prunes_claims_older_than_its_retention(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "state.db", retention=100)
+    for i in range(1000):
+        assert store.claim("job", T0 + timedelta(seconds=i))
+    conn = sqlite3.connect(tmp_path / "state.db")
+    rows = conn.execute("SELECT count(*), min(instant) FROM cronsec_claims").fetchone()
+    conn.close()
+    assert rows[0] <= 111
+    assert rows[1] >= EPOCH0 + 1000 - 111
+    store.close()
+
+
+def test_memory_store_prunes_claims_older_than_its_retention() -> None:
+    store = MemoryStore(retention=100)
+    for i in range(1000):
+        assert store.claim("job", T0 + timedelta(seconds=i))
+    assert store.claim("job", T0 + timedelta(seconds=999)) is False
+    assert store.claim("job", T0) is True  # forgotten long ago
+
+
+def test_sqlite_wants_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="MemoryStore"):
+        SQLiteStore(":memory:")
+    with pytest.raises(StoreUnavailable):
+        SQLiteStore(tmp_path / "no" / "such" / "dir" / "x.db")
+
+
+def test_sqlite_locked_for_longer_than_its_timeout_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = SQLiteStore(path, timeout=0.1)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreUnavailable, match="locked"):
+            store.claim("job", T0)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert store.claim("job", T0) is True
+    store.close()
+
+
+def test_redis_down_is_store_unavailable_and_back_up_works(redis_server: RedisServer) -> None:
+    redis_server.start()
+    redis_server.flush()
+    store = RedisStore(redis_server.url)
+    assert store.claim("job", T0) is True
+    store.record("job", T0)
+    redis_server.stop(save=True)
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable, match="unreachable"):
+        store.claim("job", T0 + timedelta(seconds=1))
+    with pytest.raises(StoreUnavailable):
+        store.last_completed("job")
+    assert time.monotonic() - started < 2.0  # fails fast, the timer thread waits on it
+    redis_server.start()
+    # The same store reconnects; the claim and the completion survived the restart.
+    assert store.claim("job", T0) is False
+    assert store.claim("job", T0 + timedelta(seconds=1)) is True
+    assert store.last_completed("job") == T0
+    store.close()
+
+
+def test_redis_nothing_listening_is_store_unavailable() -> None:
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+    with pytest.raises(StoreUnavailable) as info:
+        store.claim("job", T0)
+    assert "127.0.0.1" in str(info.value)
+    store.close()
+
+
+def test_redis_claims_expire_after_ttl(redis_url: str) -> None:
+    store = RedisStore(redis_url, prefix="ttl", ttl=0.2)
+    assert store.claim("job", T0) is True
+    assert store.claim("job", T0) is False
+    time.sleep(0.3)
+    assert store.claim("job", T0) is True  # the ttl bounds how long a claim holds
+    store.close()
+
+
+def test_redis_prefixes_keep_apps_apart(redis_url: str) -> None:
+    a, b = RedisStore(redis_url, prefix="app-a"), RedisStore(redis_url, prefix="app-b")
+    assert a.claim("job", T0) is True
+    assert b.claim("job", T0) is True
+    a.record("job", T0)
+    assert b.last_completed("job") is None
+    a.close()
+    b.close()
+
+
+def test_redis_a_retried_claim_finds_its_own_token(redis_url: str) -> None:
+    # A claim whose reply was lost is retried by redis-py: it must still win.
+    store = RedisStore(redis_url, prefix="retry")
+    key, script = "retry:claim:job:1", store._claim_script
+    assert script(keys=[key], args=["token-1", 10_000]) == 1
+    assert script(keys=[key], args=["token-1", 10_000]) == 1
+    assert script(keys=[key], args=["token-2", 10_000]) == 0
+    store.close()
+
+
+def test_redis_password_goes_in_the_url(redis_factory: Callable[..., RedisServer]) -> None:
+    server = redis_factory(password="s3cret")
+    store = RedisStore(server.url)
+    assert store.claim("job", T0) is True
+    assert "s3cret" not in repr(store)
+    store.close()
+    wrong = RedisStore(server.url.replace("s3cret", "wrong"))
+    with pytest.raises(StoreError) as info:
+        wrong.claim("job", T0)
+    assert not isinstance(info.value, StoreUnavailable)
+    assert "wrong" not in str(info.value).split("refused")[0]  # the URL in it is redacted
+    wrong.close()
+
+
+def test_redis_tls_through_a_rediss_url(redis_factory: Callable[..., RedisServer]) -> None:
+    server = redis_factory(tls=True)
+    assert server.url.startswith("rediss://")
+    store = RedisStore(server.url)
+    assert store.claim("job", T0) is True
+    assert store.claim("job", T0) is False
+    store.close()
+
+
+def test_redis_takes_a_client_and_leaves_it_open(redis_server: RedisServer) -> None:
+    redis_server.start()
+    client = redis_server.client()
+    store = RedisStore(client, prefix="client")
+    assert store.claim("job", T0) is True
+    store.close()
+    assert client.ping() is True
+    client.close()
+    with pytest.raises(TypeError, match="URL"):
+        RedisStore(42)
+
+
+def test_importing_stores_works_without_redis() -> None:
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "from cronsec.stores import MemoryStore, RedisStore, SQLiteStore\n"
+        "MemoryStore()\n"
+        "try:\n"
+        "    RedisStore('redis://127.0.0.1:6379/0')\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert 'pip install "cronsec[redis]"' in out.stdout
