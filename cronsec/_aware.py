@@ -1,24 +1,189 @@
 """Fire times for aware datetimes: the naive search mapped onto real instants.
 
-STUB: handles fixed-offset zones only; the zones work replaces it with SPEC section 4.
+SPEC section 4. The search walks the zone's segments (stretches of constant
+UTC offset, see ``_segments``). Inside one segment wall time is instant plus
+offset, so the naive search on wall time is exact there; only at a segment's
+edge do the two rules apply:
+
+- gap (a forward jump skips walls ``[ew[k], sw[k+1])``): an expression that is
+  not hour-full and matches a skipped wall fires once, at the jump;
+- repeat (``reps[k]``, walls an earlier segment showed): only hour-full
+  expressions fire there, and the result carries ``fold=1``.
+
+Results are wall datetimes with ``tzinfo=zone``; the naive search never sees
+an instant, and no search steps second by second.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
+
+from . import _segments
+from ._segments import MAX, MIN, Mismatch, Table, Timeline
 
 if TYPE_CHECKING:
     from ._expr import CronExpr
 
+_US = timedelta(microseconds=1)
+_ZERO = timedelta(0)
+_AFTER_MIN = MIN + _US
+
+# A found fire: its wall time, its segment's offset, and its fold.
+Fire = tuple[datetime, timedelta, int]
+
+
+def _after(expr: CronExpr, x: datetime | None) -> datetime | None:
+    """The earliest naive fire time after ``x`` (None: from datetime.min on), or None."""
+    try:
+        if x is None:
+            try:
+                return expr._naive_prev(_AFTER_MIN)  # datetime.min itself, if it fires
+            except OverflowError:
+                return expr._naive_next(MIN)
+        return expr._naive_next(x)
+    except OverflowError:
+        return None
+
+
+def _before(expr: CronExpr, x: datetime | None) -> datetime | None:
+    """The latest naive fire time before ``x`` (None: up to datetime.max), or None."""
+    try:
+        return expr._naive_prev(MAX if x is None else x)
+    except OverflowError:
+        return None
+
+
+def _instant(t: datetime) -> tuple[datetime, datetime, timedelta]:
+    """``t`` as (UTC instant, clamped to the datetime range; wall time; offset)."""
+    off = t.utcoffset()
+    if off is None:
+        raise TypeError("an aware datetime is needed here")
+    wall = t.replace(tzinfo=None)
+    try:
+        return wall - off, wall, off
+    except OverflowError:
+        return (MIN if off > _ZERO else MAX), wall, off
+
+
+def _fold(tab: Table, k: int, c: datetime) -> int:
+    for a, b in tab.reps[k]:
+        if a <= c < b:
+            return 1
+    return 0
+
+
+def _forward(
+    expr: CronExpr, tl: Timeline, u: datetime, wall: datetime, off: timedelta, incl: bool = False
+) -> Fire:
+    """The first fire instant after ``u`` (``wall`` at ``off`` in the caller's zone).
+
+    With ``incl``, ``u`` is the instant before the one meant and ``wall`` the
+    one meant (1 µs later): that is how ``match`` asks "is this instant a fire".
+    """
+    src, tab, k = tl.locate(u)
+    hourfull = expr._hourfull
+    d = tab.offs[k] - off
+    c: datetime | None
+    try:
+        x = wall + d
+    except OverflowError:  # the threshold wall is past either end of the range
+        c = _after(expr, None) if d < _ZERO else None
+    else:
+        c = _after(expr, (x - _US if x > MIN else None) if incl else x)
+    while True:
+        if c is not None and c < tab.ew[k]:
+            if not hourfull:
+                for a, b in tab.reps[k]:
+                    if a <= c < b:  # a second occurrence: not for clock-time jobs
+                        c = _after(expr, b - _US)
+                        break
+                else:
+                    return c, tab.offs[k], 0
+                continue
+            return c, tab.offs[k], _fold(tab, k, c)
+        if k == len(tab.trans):
+            if tab.hi is None:
+                raise OverflowError("no fire time before datetime.max")
+            tab, k = tl.grow(src, tab, k, True)
+            continue
+        k += 1
+        sw, ew = tab.sw[k], tab.ew[k - 1]
+        if sw > ew:  # a gap: walls [ew, sw) are skipped
+            if c is not None and c < sw:
+                if not hourfull:
+                    return sw, tab.offs[k], _fold(tab, k, sw)
+                c = _after(expr, sw - _US)
+        elif hourfull or not tab.cover[k]:  # walls [sw, ew) come again
+            c = _after(expr, sw - _US)
+
+
+def _backward(expr: CronExpr, tl: Timeline, u: datetime, wall: datetime, off: timedelta) -> Fire:
+    """The last fire instant before ``u`` (``wall`` at ``off`` in the caller's zone)."""
+    src, tab, k = tl.locate(u)
+    hourfull = expr._hourfull
+    d = tab.offs[k] - off
+    c: datetime | None
+    try:
+        x = wall + d
+    except OverflowError:  # the threshold wall is past either end of the range
+        c = _before(expr, None) if d > _ZERO else None
+    else:
+        c = _before(expr, x)
+    while True:
+        if c is not None and c >= tab.sw[k]:
+            if not hourfull:
+                for a, b in tab.reps[k]:
+                    if a <= c < b:
+                        c = _before(expr, a)
+                        break
+                else:
+                    return c, tab.offs[k], 0
+                continue
+            return c, tab.offs[k], _fold(tab, k, c)
+        if k == tab.first:
+            if tab.lo is None:
+                raise OverflowError("no fire time after datetime.min")
+            tab, k = tl.grow(src, tab, k, False)
+            continue
+        sw, ew = tab.sw[k], tab.ew[k - 1]
+        if sw > ew and not hourfull and c is not None and c >= ew and tab.trans[k - 1] < u:
+            return sw, tab.offs[k], _fold(tab, k, sw)  # a skipped wall fires at the jump
+        k -= 1
+        if sw <= ew or (c is not None and c >= ew):
+            c = _before(expr, ew)
+
+
+def _search(expr: CronExpr, t: datetime, zone: tzinfo, up: bool) -> Fire:
+    u, wall, off = _instant(t)
+    step = _forward if up else _backward
+    try:
+        return step(expr, _segments.timeline(zone, u), u, wall, off)
+    except Mismatch:  # the zone disagreed with its TZif data; it is probed now
+        return step(expr, _segments.timeline(zone, u), u, wall, off)
+
 
 def next_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
     """Earliest fire instant strictly after the aware ``t``, as an aware datetime in ``zone``."""
-    local = t.astimezone(zone)
-    return expr._naive_next(local.replace(tzinfo=None)).replace(tzinfo=zone)
+    c, _, fold = _search(expr, t, zone, True)
+    return c.replace(tzinfo=zone, fold=fold)
 
 
 def prev_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
     """Latest fire instant strictly before the aware ``t``, as an aware datetime in ``zone``."""
-    local = t.astimezone(zone)
-    return expr._naive_prev(local.replace(tzinfo=None)).replace(tzinfo=zone)
+    c, _, fold = _search(expr, t, zone, False)
+    return c.replace(tzinfo=zone, fold=fold)
+
+
+def match_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> bool:
+    """Whether the aware ``t`` is a fire instant in ``zone``."""
+    if t.microsecond:
+        return False
+    u, wall, off = _instant(t)
+    if u > MIN:
+        u -= _US
+    try:
+        c, seg, _ = _forward(expr, _segments.timeline(zone, u), u, wall, off, incl=True)
+    except (OverflowError, Mismatch):
+        return False
+    return c - wall == seg - off

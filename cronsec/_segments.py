@@ -1,0 +1,351 @@
+"""Where a zone's UTC offset changes: segments of constant offset, per zone.
+
+The aware search walks *segments*: stretches of UTC time with one offset,
+between two transitions. A :class:`Table` lists them for one zone; a
+:class:`Timeline` owns a zone's current table and replaces it (tables are
+never changed, so searches on other threads keep a consistent one) when a
+search needs more of it. Transitions come, by kind of zone, from:
+
+- ``datetime.timezone`` and other fixed zones: none;
+- ``zoneinfo.ZoneInfo`` with a key: its TZif file (found where zoneinfo finds
+  it) and then the POSIX rule of its footer, every offset checked against the
+  zone's own ``fromutc``; a table that disagrees anywhere is dropped for probing;
+- anything else (dateutil's ``gettz``/``tzlocal``, custom tzinfos): the zone's
+  own ``fromutc``, probed once a day (``PROBE``) and bisected to the second.
+  Two changes that cancel out within one probe interval go unseen.
+"""
+
+from __future__ import annotations
+
+import threading
+import zoneinfo
+from bisect import bisect_right
+from datetime import datetime, timedelta, timezone, tzinfo
+
+from . import _tzif
+
+MIN, MAX = datetime.min, datetime.max
+EPOCH = datetime(1970, 1, 1)
+SECOND, DAY = timedelta(seconds=1), timedelta(days=1)
+PROBE = DAY
+# Transitions are kept inside [FLOOR, CEIL] so that instant + offset (|offset| < 24 h)
+# stays in the datetime range; beyond them the offset is taken as constant.
+FLOOR, CEIL = MIN + 2 * DAY, MAX - 2 * DAY
+# A wall time can only repeat one shown less than 48 h earlier (|offset| < 24 h).
+REACH = 2 * DAY
+
+Interval = tuple[datetime, datetime]
+Change = tuple[datetime, timedelta]
+
+
+def offset_at(zone: tzinfo, u: datetime) -> timedelta:
+    """The zone's UTC offset at the UTC instant ``u`` (naive), by its own ``fromutc``."""
+    wall = zone.fromutc(u.replace(tzinfo=zone))
+    return wall.replace(tzinfo=None) - u
+
+
+class Table:
+    """One snapshot of a zone's segments and what the search needs of each.
+
+    Segment ``k`` runs from instant ``trans[k-1]`` to ``trans[k]`` at ``offs[k]``
+    and shows wall times ``sw[k]`` (inclusive) to ``ew[k]``. ``reps[k]`` are its
+    wall intervals that earlier segments showed already (second occurrences);
+    ``cover[k]`` says they include all the previous segment showed. A window
+    table knows instants from ``lo`` to ``hi`` only (``None``: to that end of
+    time) and ``first`` is the lowest segment a search may enter.
+    """
+
+    __slots__ = ("cover", "ew", "first", "hi", "lo", "offs", "reps", "sw", "trans")
+
+    def __init__(
+        self,
+        trans: list[datetime],
+        offs: list[timedelta],
+        lo: datetime | None,
+        hi: datetime | None,
+    ) -> None:
+        self.trans, self.offs, self.lo, self.hi = trans, offs, lo, hi
+        n = len(trans)
+        # A window is probed from lo - REACH, so repeats are known from lo on.
+        true_sw = [MIN if lo is None else lo - REACH + offs[0]]
+        true_sw += [trans[k - 1] + offs[k] for k in range(1, n + 1)]
+        ew = [trans[k] + offs[k] for k in range(n)]
+        ew.append(MAX if hi is None else hi + offs[n])
+        self.ew, self.sw, self.first = ew, list(true_sw), 0
+        if lo is not None:
+            self.first = bisect_right(trans, lo)
+            self.sw[self.first] = lo + offs[self.first]
+        self.reps: list[tuple[Interval, ...]] = [()]
+        self.cover = [False]
+        for k in range(1, n + 1):
+            found: list[Interval] = []
+            m = k - 1
+            while m >= 0 and (m == k - 1 or trans[m] > trans[k - 1] - 2 * REACH):
+                a, b = max(true_sw[k], true_sw[m]), min(ew[k], ew[m])
+                if a < b:
+                    found.append((a, b))
+                m -= 1
+            merged: list[Interval] = []
+            for a, b in sorted(found):
+                if merged and a <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+                else:
+                    merged.append((a, b))
+            self.reps.append(tuple(merged))
+            self.cover.append(
+                bool(merged) and merged[0][0] <= true_sw[k] and merged[0][1] >= ew[k - 1]
+            )
+
+    def segment_of(self, u: datetime) -> int:
+        return bisect_right(self.trans, u)
+
+
+def _table(
+    start: timedelta, changes: list[Change], lo: datetime | None, hi: datetime | None
+) -> Table:
+    """A table from the offset at the start and the changes after it (no-ops dropped)."""
+    trans: list[datetime] = []
+    offs = [start]
+    for when, off in changes:
+        if off != offs[-1]:
+            trans.append(when)
+            offs.append(off)
+    return Table(trans, offs, lo, hi)
+
+
+class Mismatch(Exception):
+    """TZif data disagree with the tzinfo."""
+
+
+class Source:
+    """Where a timeline's tables come from; ``table`` is the latest one."""
+
+    table: Table
+
+    def grow(self, up: bool) -> Table:
+        """Know more, upward or downward; return (and keep) the new table."""
+        raise NotImplementedError
+
+    def beyond(self, tab: Table, up: bool) -> Table:
+        """A table of this source that knows more than ``tab`` in that direction."""
+        cur = self.table
+        if up:
+            known = tab.hi is not None and (cur.hi is None or cur.hi > tab.hi)
+        else:
+            known = tab.lo is not None and (cur.lo is None or cur.lo < tab.lo)
+        return cur if known else self.grow(up)
+
+
+class Fixed(Source):
+    def __init__(self, off: timedelta) -> None:
+        self.table = Table([], [off], None, None)
+
+    def grow(self, up: bool) -> Table:
+        return self.table
+
+
+def _ts(u: datetime) -> int:
+    return (u - EPOCH) // SECOND
+
+
+def _dt(ts: int) -> datetime:
+    return EPOCH + timedelta(seconds=ts)
+
+
+_FLOOR_TS, _CEIL_TS = _ts(FLOOR), _ts(CEIL)
+
+
+class Tzif(Source):
+    """TZif transitions, then the footer rule year by year, as far as needed."""
+
+    def __init__(self, zone: tzinfo, data: _tzif.Tzif, u: datetime) -> None:
+        self.zone, self.rule = zone, data.rule
+        self.changes: list[Change] = [
+            (_dt(ts), timedelta(seconds=off))
+            for ts, off in zip(data.trans, data.offsets)
+            if _FLOOR_TS <= ts <= _CEIL_TS
+        ]
+        self.start = offset_at(zone, FLOOR)
+        last = data.trans[-1] if data.trans else None
+        cur = data.offsets[-1] if data.offsets else None
+        self.year = 1
+        if last is not None:  # zoneinfo: the last type holds at `last`, the rule after it
+            last = min(max(last, _FLOOR_TS), _CEIL_TS)
+            self.year = _dt(last).year
+            if self.rule is not None:
+                off = self.rule.offset_at(last + 1, _dt(last + 1).year)
+                if off != cur:
+                    self.changes.append((_dt(last + 1), timedelta(seconds=off)))
+                    cur = off
+        self.last, self.cur = last, cur
+        self.checked = 0  # segments verified so far
+        self.table = self._extend(max(u.year, datetime.now().year) + 40)
+
+    def grow(self, up: bool) -> Table:
+        return self._extend(self.year + max(100, self.year - 1900)) if up else self.table
+
+    def _extend(self, until: int) -> Table:
+        """Add the rule's changes for UTC years up to ``until`` (exclusive)."""
+        rule, hi = self.rule, None
+        if rule is not None and rule.dst is not None:
+            until = min(until, 10000)
+            cur = self.cur
+            for year in range(self.year, until):
+                for p in rule.points(year):
+                    if (self.last is not None and p <= self.last) or p > _CEIL_TS:
+                        continue
+                    off = rule.offset_at(p, year)
+                    if off != cur and p >= _FLOOR_TS:
+                        self.changes.append((_dt(p), timedelta(seconds=off)))
+                    cur = off
+            self.cur, self.year = cur, until
+            hi = None if until >= 10000 else datetime(until, 1, 1)
+        self.table = tab = _table(self.start, self.changes, None, hi)
+        self._verify(tab)
+        return tab
+
+    def _verify(self, tab: Table) -> None:
+        """Check each new segment's offset against the zone at both of its ends."""
+        n, zone = len(tab.trans), self.zone
+        for k in range(self.checked, n + 1):
+            a = tab.trans[k - 1] if k else FLOOR
+            b = tab.trans[k] - SECOND if k < n else (CEIL if tab.hi is None else tab.hi - SECOND)
+            if offset_at(zone, a) != tab.offs[k] or offset_at(zone, b) != tab.offs[k]:
+                raise Mismatch
+        self.checked = n
+
+
+class Probe(Source):
+    """Transitions found from the zone's own ``fromutc``, in a window that grows."""
+
+    def __init__(self, zone: tzinfo, u: datetime) -> None:
+        self.zone = zone
+        self.a = max(FLOOR, min(u, CEIL) - 400 * DAY)  # probed instants [a, b]
+        self.b = min(CEIL, max(u, FLOOR) + 400 * DAY)
+        self.start = offset_at(zone, self.a)
+        self.changes = self._probe(self.a, self.start, self.b)
+        self.table = self._table()
+
+    def grow(self, up: bool) -> Table:
+        span = max(self.b - self.a, 800 * DAY)
+        if up and self.b < CEIL:
+            b = min(CEIL, self.b + span)
+            end = self.changes[-1][1] if self.changes else self.start
+            self.changes = self.changes + self._probe(self.b, end, b)
+            self.b = b
+        elif not up and self.a > FLOOR:
+            a = max(FLOOR, self.a - span)
+            start = offset_at(self.zone, a)
+            self.changes = self._probe(a, start, self.a) + self.changes
+            self.a, self.start = a, start
+        self.table = self._table()
+        return self.table
+
+    def _table(self) -> Table:
+        lo = None if self.a <= FLOOR else self.a + REACH
+        hi = None if self.b >= CEIL else self.b
+        return _table(self.start, self.changes, lo, hi)
+
+    def _probe(self, a: datetime, off: timedelta, b: datetime) -> list[Change]:
+        """The changes in (a, b], given the offset ``off`` at ``a``."""
+        zone, out, t = self.zone, [], a
+        while t < b:
+            n = min(t + PROBE, b)
+            end = offset_at(zone, n)
+            while end != off:  # a change in (t, n]: bisect to the first one
+                lo_s, hi_s = 0, _ts(n) - _ts(t)
+                while hi_s - lo_s > 1:
+                    mid = (lo_s + hi_s) // 2
+                    if offset_at(zone, t + timedelta(seconds=mid)) == off:
+                        lo_s = mid
+                    else:
+                        hi_s = mid
+                t += timedelta(seconds=hi_s)
+                off = offset_at(zone, t)
+                out.append((t, off))
+            t = n
+        return out
+
+
+_SAMPLES = [datetime(y, 1, 15) for y in (1, 1800, 1900, 1950, 1970, 2000, 2030, 2100, 3000, 9999)]
+_SAMPLES += [datetime(y, 7, 15) for y in (1900, 1950, 1970, 2000, 2030, 2100)]
+
+
+def pick_source(zone: tzinfo, u: datetime) -> Source:
+    """The best source of transitions for this zone, first asked about instant ``u``."""
+    if isinstance(zone, timezone):
+        off = zone.utcoffset(None)
+        return Fixed(off)
+    if isinstance(zone, zoneinfo.ZoneInfo) and zone.key:
+        raw = _tzif.read_key(zone.key)
+        data = _tzif.parse_tzif(raw) if raw is not None else None
+        if data is not None:
+            try:
+                return Tzif(zone, data, u)
+            except Mismatch:
+                pass
+    try:
+        fixed = zone.utcoffset(None)
+    except Exception:  # some tzinfos need a datetime
+        fixed = None
+    if isinstance(fixed, timedelta) and all(offset_at(zone, s) == fixed for s in _SAMPLES):
+        return Fixed(fixed)
+    return Probe(zone, u)
+
+
+class Timeline:
+    """A zone's current source of tables; searches ask it for more as they go."""
+
+    __slots__ = ("_lock", "source", "zone")
+
+    def __init__(self, zone: tzinfo, u: datetime) -> None:
+        self.zone = zone
+        self._lock = threading.Lock()
+        self.source = pick_source(zone, u)
+
+    def locate(self, u: datetime) -> tuple[Source, Table, int]:
+        """The source, table and index of the segment holding instant ``u``."""
+        src = self.source
+        tab = src.table
+        if (tab.lo is not None and u < tab.lo) or (tab.hi is not None and u >= tab.hi):
+            with self._lock:
+                src = self.source
+                if (
+                    isinstance(src, Probe)
+                    and not src.a - 20 * 366 * DAY < u < src.b + 20 * 366 * DAY
+                ):
+                    src = self.source = Probe(self.zone, u)  # far away: a fresh window
+                tab = src.table
+                while tab.lo is not None and u < tab.lo:
+                    tab = src.grow(False)
+                while tab.hi is not None and u >= tab.hi:
+                    tab = src.grow(True)
+        return src, tab, bisect_right(tab.trans, u)
+
+    def grow(self, src: Source, tab: Table, k: int, up: bool) -> tuple[Table, int]:
+        """A table of ``src`` known further than ``tab``, and segment ``k``'s index in it."""
+        with self._lock:
+            try:
+                new = src.beyond(tab, up)
+            except Mismatch:
+                new = tab  # the zone disagrees with its TZif file: probe from now on
+                self.source = Probe(self.zone, tab.hi or CEIL)
+                raise
+        if k:
+            return new, bisect_right(new.trans, tab.trans[k - 1])
+        return new, bisect_right(new.trans, MIN if tab.lo is None else tab.lo - REACH)
+
+
+_cache: dict[int, Timeline] = {}
+_CACHE_SIZE = 128
+
+
+def timeline(zone: tzinfo, u: datetime) -> Timeline:
+    """The zone's timeline, cached by identity (dateutil zones are unhashable)."""
+    tl = _cache.get(id(zone))
+    if tl is None or tl.zone is not zone:
+        tl = Timeline(zone, u)
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))  # the oldest
+        _cache[id(zone)] = tl
+    return tl
