@@ -31,6 +31,7 @@ from cronsec.stores import (
     StoreError,
     StoreUnavailable,
 )
+from cronsec.stores._base import claim_many
 
 # The fixtures are imported to be found by name; __all__ says they are used.
 __all__ = ["redis_factory", "redis_server", "redis_url"]
@@ -78,6 +79,17 @@ def test_the_first_claim_wins_and_later_ones_lose(make_store: MakeStore) -> None
     assert store.claim("other", T0) is True
 
 
+def test_claim_many_claims_each_pair(make_store: MakeStore) -> None:
+    store = make_store()
+    assert store.claim("a", T0) is True
+    t1 = T0 + timedelta(seconds=1)
+    pairs = [("a", T0), ("b", T0), ("a", t1), ("b", T0)]
+    assert claim_many(store, pairs) == [False, True, True, False]
+    assert claim_many(store, pairs) == [False, False, False, False]
+    assert claim_many(store, []) == []
+    assert store.claim("a", t1) is False
+
+
 def test_a_claim_names_an_instant_whatever_its_zone(make_store: MakeStore) -> None:
     # New York, 2026-11-01: 01:00 EDT (05:00 UTC), then 01:00 EST again (06:00 UTC).
     store = make_store()
@@ -123,7 +135,10 @@ def test_a_closed_store_refuses_calls(make_store: MakeStore) -> None:
 
 
 @pytest.mark.parametrize("handles", ["one store", "a store per thread"])
-def test_claims_exactly_once_across_threads(make_store: MakeStore, handles: str) -> None:
+@pytest.mark.parametrize("batch", [1, 3])
+def test_claims_exactly_once_across_threads(
+    make_store: MakeStore, handles: str, batch: int
+) -> None:
     threads, jobs, instants = 12, 3, 100
     shared = make_store()
     stores = [shared if handles == "one store" else make_store() for _ in range(threads)]
@@ -132,10 +147,11 @@ def test_claims_exactly_once_across_threads(make_store: MakeStore, handles: str)
 
     def race(k: int) -> None:
         barrier.wait()
-        for i in range(instants):
-            for j in range(jobs):
-                if stores[k].claim(f"job{j}", T0 + timedelta(seconds=i)):
-                    won[k].append((f"job{j}", i))
+        pairs = [(f"job{j}", i) for i in range(instants) for j in range(jobs)]
+        for n in range(0, len(pairs), batch):  # batch 3: claim_many, one round trip
+            chunk = pairs[n : n + batch]
+            got = claim_many(stores[k], [(job, T0 + timedelta(seconds=i)) for job, i in chunk])
+            won[k].extend(pair for pair, ok in zip(chunk, got) if ok)
 
     workers = [threading.Thread(target=race, args=(k,)) for k in range(threads)]
     for w in workers:
@@ -266,6 +282,8 @@ def test_redis_down_is_store_unavailable_and_back_up_works(redis_server: RedisSe
         store.claim("job", T0 + timedelta(seconds=1))
     with pytest.raises(StoreUnavailable):
         store.last_completed("job")
+    with pytest.raises(StoreUnavailable):
+        claim_many(store, [("job", T0), ("other", T0)])
     assert time.monotonic() - started < 2.0  # fails fast, the timer thread waits on it
     redis_server.start()
     # The same store reconnects; the claim and the completion survived the restart.

@@ -6,6 +6,7 @@ an instant (a claim), and how far each job has got (its last completed instant).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
@@ -15,6 +16,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "check_job",
+    "claim_many",
     "from_epoch",
     "to_epoch",
 ]
@@ -47,6 +49,10 @@ class Store(Protocol):
     they are compared as instants, so the zone they are written in does not
     matter. Every method may raise `StoreUnavailable` when the backend cannot
     be reached, and `StoreClosed` after `close`. Implementations are thread-safe.
+
+    A store may also have ``claim_many(claims) -> list[bool]``, the claims of
+    several ``(job, instant)`` pairs in one round trip; the scheduler uses it
+    when present for the fires due at one moment, and `claim` otherwise.
     """
 
     def claim(self, job: str, instant: datetime) -> bool:
@@ -104,3 +110,12 @@ def check_job(job: str) -> str:
     if not job:
         raise ValueError("job name must not be empty")
     return job
+
+
+def claim_many(store: Store, claims: Sequence[tuple[str, datetime]]) -> list[bool]:
+    """Claim every pair, in one round trip when the store can (``claim_many``)."""
+    batch = getattr(store, "claim_many", None)
+    if batch is not None and len(claims) > 1:
+        results = batch(claims)
+        return [bool(won) for won in results]
+    return [store.claim(job, instant) for job, instant in claims]

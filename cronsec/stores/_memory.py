@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 
 from ._base import StoreClosed, check_job, from_epoch, to_epoch
@@ -42,6 +43,19 @@ class MemoryStore:
             self._claims.add(key)
             self._maybe_prune(key[1])
             return True
+
+    def claim_many(self, claims: Sequence[tuple[str, datetime]]) -> list[bool]:
+        """`claim` for each pair, under one lock."""
+        keys = [(check_job(job), to_epoch(instant)) for job, instant in claims]
+        won = []
+        with self._lock:
+            self._check_open()
+            for key in keys:
+                won.append(key not in self._claims)
+                self._claims.add(key)
+            if keys:
+                self._maybe_prune(max(k[1] for k in keys))
+        return won
 
     def record(self, job: str, instant: datetime) -> None:
         """Move `job`'s last completed instant forward to `instant`."""

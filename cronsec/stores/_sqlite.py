@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Union
 
@@ -98,6 +99,28 @@ class SQLiteStore:
             won = conn.execute(_CLAIM, (job, seconds, self._owner, time.time())).rowcount == 1
         if won:
             self._maybe_prune(conn, seconds)
+        return won
+
+    def claim_many(self, claims: Sequence[tuple[str, datetime]]) -> list[bool]:
+        """`claim` for each pair, in one write transaction (all or none are made)."""
+        rows = [(check_job(job), to_epoch(instant)) for job, instant in claims]
+        if not rows:
+            return []
+        conn = self._conn()
+        now = time.time()
+        with _errors(self.path):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                won = [
+                    conn.execute(_CLAIM, (job, seconds, self._owner, now)).rowcount == 1
+                    for job, seconds in rows
+                ]
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+        self._maybe_prune(conn, max(seconds for _, seconds in rows))
         return won
 
     def record(self, job: str, instant: datetime) -> None:
