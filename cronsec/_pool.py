@@ -114,3 +114,4 @@ class WorkerPool:
                 if not queue:
                     self._empty.notify_all()
             task.run()
+            del task  # hold nothing of the job while idle

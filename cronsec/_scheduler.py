@@ -13,6 +13,7 @@ import functools
 import logging
 import random
 import threading
+import weakref
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Callable, TypeVar, Union
@@ -283,6 +284,8 @@ class Scheduler:
     def _ensure_pool(self) -> WorkerPool:
         if self._pool is None:
             self._pool = WorkerPool(self.max_workers)
+            # A scheduler dropped without stop() (common in tests) frees its workers.
+            weakref.finalize(self, self._pool.close, False)
         return self._pool
 
     # -- the schedule (all under self._cond) -----------------------------------

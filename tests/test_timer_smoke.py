@@ -44,14 +44,17 @@ def test_start_fires_on_a_worker_and_stop_ends_the_threads() -> None:
 
     sched = Scheduler(tz="UTC", clock=SoonClock(), max_workers=2)
     sched.add("* * * * * *", tick, name="tick")
+    before = set(threading.enumerate())
     sched.start()
+    ours = set(threading.enumerate()) - before
+    assert len(ours) == 3  # the timer and two workers
     with pytest.raises(RuntimeError):
         sched.start()
     assert fired.wait(2)
     sched.stop()
     assert not sched.running
     assert seen[0].startswith("cronsec-worker")
-    assert not any(t.name.startswith("cronsec") for t in threading.enumerate())
+    assert not any(t.is_alive() for t in ours)
 
 
 def test_add_wakes_an_idle_timer_at_once() -> None:
