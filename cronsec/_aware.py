@@ -16,16 +16,18 @@ an instant, and no search steps second by second.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from . import _segments
-from ._segments import MAX, MIN, Mismatch, Table, Timeline
+from ._segments import MAX, MIN, Mismatch, Table, Timeline, _cache
 
 if TYPE_CHECKING:
     from ._expr import CronExpr
 
 _US = timedelta(microseconds=1)
+_combine = datetime.combine
 _ZERO = timedelta(0)
 _AFTER_MIN = MIN + _US
 
@@ -59,7 +61,7 @@ def _instant(t: datetime) -> tuple[datetime, datetime, timedelta]:
     off = t.utcoffset()
     if off is None:
         raise TypeError("an aware datetime is needed here")
-    wall = t.replace(tzinfo=None)
+    wall = _combine(t, t.time())  # faster than t.replace(tzinfo=None)
     try:
         return wall - off, wall, off
     except OverflowError:
@@ -163,16 +165,59 @@ def _search(expr: CronExpr, t: datetime, zone: tzinfo, up: bool) -> Fire:
         return step(expr, _segments.timeline(zone, u), u, wall, off)
 
 
+def _aware(c: datetime, zone: tzinfo, fold: int) -> datetime:
+    return c.replace(tzinfo=zone, fold=1) if fold else _combine(c, c.time(), zone)
+
+
 def next_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
     """Earliest fire instant strictly after the aware ``t``, as an aware datetime in ``zone``."""
+    # The common case inline: t in zone's offset, the answer in the same segment.
+    off = t.utcoffset()
+    if off is not None:
+        wall = _combine(t, t.time())
+        tl = _cache.get(id(zone))
+        if tl is not None and tl.zone is zone:
+            tab = tl.source.table
+            try:
+                u = wall - off
+            except OverflowError:
+                u = MIN if off > _ZERO else MAX
+            if tab.below <= u < tab.above:
+                k = bisect_right(tab.trans, u)
+                if tab.offs[k] == off and not tab.reps[k]:
+                    try:
+                        c = expr._naive_next(wall)
+                    except OverflowError:
+                        c = MAX
+                    if c < tab.ew[k]:
+                        return _combine(c, c.time(), zone)
     c, _, fold = _search(expr, t, zone, True)
-    return c.replace(tzinfo=zone, fold=fold)
+    return _aware(c, zone, fold)
 
 
 def prev_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
     """Latest fire instant strictly before the aware ``t``, as an aware datetime in ``zone``."""
+    off = t.utcoffset()
+    if off is not None:
+        wall = _combine(t, t.time())
+        tl = _cache.get(id(zone))
+        if tl is not None and tl.zone is zone:
+            tab = tl.source.table
+            try:
+                u = wall - off
+            except OverflowError:
+                u = MIN if off > _ZERO else MAX
+            if tab.below <= u < tab.above:
+                k = bisect_right(tab.trans, u)
+                if tab.offs[k] == off and not tab.reps[k]:
+                    try:
+                        c = expr._naive_prev(wall)
+                    except OverflowError:
+                        c = MIN
+                    if c >= tab.sw[k] and k >= tab.first and c > MIN:
+                        return _combine(c, c.time(), zone)
     c, _, fold = _search(expr, t, zone, False)
-    return c.replace(tzinfo=zone, fold=fold)
+    return _aware(c, zone, fold)
 
 
 def match_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> bool:

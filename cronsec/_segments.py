@@ -55,7 +55,19 @@ class Table:
     time) and ``first`` is the lowest segment a search may enter.
     """
 
-    __slots__ = ("cover", "ew", "first", "hi", "lo", "offs", "reps", "sw", "trans")
+    __slots__ = (
+        "above",
+        "below",
+        "cover",
+        "ew",
+        "first",
+        "hi",
+        "lo",
+        "offs",
+        "reps",
+        "sw",
+        "trans",
+    )
 
     def __init__(
         self,
@@ -65,6 +77,8 @@ class Table:
         hi: datetime | None,
     ) -> None:
         self.trans, self.offs, self.lo, self.hi = trans, offs, lo, hi
+        # lo and hi as bounds that always compare: below <= u < above means known.
+        self.below, self.above = MIN if lo is None else lo, MAX if hi is None else hi
         n = len(trans)
         # A window is probed from lo - REACH, so repeats are known from lo on.
         true_sw = [MIN if lo is None else lo - REACH + offs[0]]
@@ -307,7 +321,7 @@ class Timeline:
         """The source, table and index of the segment holding instant ``u``."""
         src = self.source
         tab = src.table
-        if (tab.lo is not None and u < tab.lo) or (tab.hi is not None and u >= tab.hi):
+        if not tab.below <= u < tab.above:
             with self._lock:
                 src = self.source
                 if (
