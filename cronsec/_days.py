@@ -8,12 +8,14 @@ days one by one.
 
 from __future__ import annotations
 
+from array import array
 from functools import lru_cache
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Optional, Sequence, Tuple
 
 from ._parse import DayItem, Fields
 
-DayTable = Tuple[int, ...]  # index (length - 28) * 7 + weekday of the 1st (Sunday 0)
+DayTable = Sequence[int]  # index (length - 28) * 7 + weekday of the 1st (Sunday 0)
+_TYPECODE = "I" if array("I").itemsize >= 4 else "L"  # 32 bits hold a month's day mask
 
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _SAKAMOTO = (0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4)
@@ -89,28 +91,39 @@ def _full(length: int) -> int:
 _COMBOS = tuple((length, first) for length in range(28, 32) for first in range(7))
 
 
+def _bits(values: Iterable[int]) -> int:
+    mask = 0
+    for value in values:
+        mask |= 1 << value
+    return mask
+
+
+def _members(mask: int) -> Tuple[int, ...]:
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+
+
 @lru_cache(maxsize=512)
 def _build(
-    days: Tuple[int, ...],
-    day_items: Tuple[DayItem, ...],
-    weekdays: Tuple[int, ...],
-    weekday_items: Tuple[DayItem, ...],
+    days: int, day_items: Tuple[DayItem, ...], weekdays: int, weekday_items: Tuple[DayItem, ...]
 ) -> DayTable:
-    dom = [_day_of_month_mask(days, day_items, n, w) for n, w in _COMBOS]
-    dow = [_day_of_week_mask(weekdays, weekday_items, n, w) for n, w in _COMBOS]
+    plain_days, plain_weekdays = _members(days), _members(weekdays)
+    dom = [_day_of_month_mask(plain_days, day_items, n, w) for n, w in _COMBOS]
+    dow = [_day_of_week_mask(plain_weekdays, weekday_items, n, w) for n, w in _COMBOS]
     fulls = [_full(n) for n, _ in _COMBOS]
     dom_restricted = dom != fulls
     dow_restricted = dow != fulls
     if dom_restricted and dow_restricted:
-        return tuple(a | b for a, b in zip(dom, dow))
-    if dow_restricted:
-        return tuple(dow)
-    return tuple(dom)
+        masks = [a | b for a, b in zip(dom, dow)]
+    else:
+        masks = dow if dow_restricted else dom
+    return array(_TYPECODE, masks)
 
 
 def day_table(fields: Fields) -> DayTable:
     """The 28 masks of fire days for an expression's two day fields, OR-ed per SPEC 2."""
-    return _build(fields.days, fields.day_items, fields.weekdays, fields.weekday_items)
+    return _build(
+        _bits(fields.days), fields.day_items, _bits(fields.weekdays), fields.weekday_items
+    )
 
 
 def is_restricted(fields: Fields, which: str) -> bool:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
 from typing import Any, Dict, Iterator, Optional, Tuple, Union
 
 from . import _aware, _zones
 from ._days import day_table, ever_fires, is_restricted
 from ._errors import CronError
 from ._parse import Fields, parse
-from ._search import Search
+from ._search import Search, bits, year_runs
 
 TzArg = Union[tzinfo, str, None]
 
 
-@lru_cache(maxsize=4096)
-def _compile(text: str) -> Tuple[Fields, Search, Tuple[Any, ...]]:
-    """Parse and check ``text`` once; equal texts share the result."""
+def _compile(text: str) -> Tuple[Search, Tuple[Any, ...]]:
+    """Parse and check ``text``: its search tables and its meaning (for == and hash)."""
     fields = parse(text)
     table = day_table(fields)
     if not ever_fires(table, fields.months, fields.years):
@@ -32,9 +30,10 @@ def _compile(text: str) -> Tuple[Fields, Search, Tuple[Any, ...]]:
             token=token,
             position=max(position, 0),
         )
-    search = Search(fields.seconds, fields.minutes, fields.hours, fields.months, table, fields.years)
-    meaning = (fields.seconds, fields.minutes, fields.hours, fields.months, table, fields.years)
-    return fields, search, meaning
+    masks = (bits(fields.seconds), bits(fields.minutes), bits(fields.hours), bits(fields.months))
+    runs = None if fields.years is None else year_runs(fields.years)
+    search = Search(*masks, table, runs)
+    return search, (*masks, table.tobytes(), runs)
 
 
 def _zone_key(zone: Optional[tzinfo]) -> object:
@@ -60,11 +59,10 @@ class CronExpr:
     returns the cached instance.
     """
 
-    __slots__ = ("_fields", "_hourfull", "_meaning", "_search", "_text", "_tz")
+    __slots__ = ("_hourfull", "_meaning", "_search", "_text", "_tz")
 
     _text: str
     _tz: Optional[tzinfo]
-    _fields: Fields
     _search: Search
     _meaning: Tuple[Any, ...]
     _hourfull: bool
@@ -77,15 +75,14 @@ class CronExpr:
         cached = _INSTANCES.get(key)
         if cached is not None:
             return cached
-        fields, search, meaning = _compile(text)
+        search, meaning = _compile(text)
         self = object.__new__(cls)
         for name, value in (
             ("_text", text),
             ("_tz", zone),
-            ("_fields", fields),
             ("_search", search),
-            ("_meaning", (meaning, _zone_key(zone))),
-            ("_hourfull", len(fields.hours) == 24),
+            ("_meaning", (*meaning, _zone_key(zone))),
+            ("_hourfull", meaning[2] == (1 << 24) - 1),
         ):
             object.__setattr__(self, name, value)
         if len(_INSTANCES) >= _MAX_INSTANCES:
@@ -115,7 +112,7 @@ class CronExpr:
     @property
     def fields(self) -> Fields:
         """The parsed value sets of each field (for describing and formatting)."""
-        return self._fields
+        return parse(self._text)
 
     def __str__(self) -> str:
         return self._text
@@ -165,6 +162,8 @@ class CronExpr:
 
         Raises OverflowError when there is none before ``datetime.max``.
         """
+        if t.__class__ is datetime and t.tzinfo is None and self._tz is None:  # type: ignore[union-attr]
+            return self._search.after(t)  # type: ignore[arg-type]
         t = self._start(t)
         if t.utcoffset() is None:
             return self._search.after(t)
@@ -175,6 +174,8 @@ class CronExpr:
 
         Raises OverflowError when there is none after ``datetime.min``.
         """
+        if t.__class__ is datetime and t.tzinfo is None and self._tz is None:  # type: ignore[union-attr]
+            return self._search.before(t)  # type: ignore[arg-type]
         t = self._start(t)
         if t.utcoffset() is None:
             return self._search.before(t)

@@ -282,9 +282,11 @@ def parse(text: str) -> Fields:
     if len(found) == 6:
         found.append(("*", -1))
     results = []
-    for spec, (body, pos) in zip(SPECS, found):
+    for spec, (body, pos) in zip(SPECS, found[:6]):
         results.append(_parse_field(_Field(text, spec, body, pos)))
-    years = sorted(set(results[6][0]))
+    years: List[int] = []
+    if found[6][0] != "*":  # the common case: no year field, and no 8030-value set to build
+        years = sorted(set(_parse_field(_Field(text, YEAR, *found[6]))[0]))
     return Fields(
         seconds=tuple(sorted(set(results[0][0]))),
         minutes=tuple(sorted(set(results[1][0]))),
@@ -294,6 +296,6 @@ def parse(text: str) -> Fields:
         months=tuple(sorted(set(results[4][0]))),
         weekdays=tuple(sorted(set(results[5][0]))),
         weekday_items=tuple(sorted(set(results[5][1]))),
-        years=None if len(years) == YEAR.high - YEAR.low + 1 else tuple(years),
+        years=None if len(years) in (0, YEAR.high - YEAR.low + 1) else tuple(years),
         field_texts=tuple(found),
     )

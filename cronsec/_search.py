@@ -9,47 +9,68 @@ days by bit arithmetic, and a single ``datetime`` is built at the end.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from datetime import datetime
-from functools import lru_cache
-from typing import FrozenSet, Optional, Tuple
+from datetime import datetime, timedelta
+from typing import Iterable, Optional, Tuple
 
-from ._days import DayTable, is_leap
+from ._days import DayTable
 
 NONE = 255
 _LENGTHS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _SAKAMOTO = (0, 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4)
+_SECONDS = tuple(timedelta(seconds=i) for i in range(61))
 
 
-@lru_cache(maxsize=1024)
-def forward_table(values: Tuple[int, ...], high: int) -> bytes:
-    """Entry i (0..high+1): the smallest value >= i, or NONE."""
+def bits(values: Iterable[int]) -> int:
+    """A set of small integers as a bitmask."""
+    mask = 0
+    for value in values:
+        mask |= 1 << value
+    return mask
+
+
+def forward_table(mask: int, high: int) -> bytes:
+    """Entry i (0..high+1): the smallest value >= i in ``mask``, or NONE."""
     table, nxt = bytearray(high + 2), NONE
     table[high + 1] = NONE
-    allowed = set(values)
     for i in range(high, -1, -1):
-        if i in allowed:
+        if mask >> i & 1:
             nxt = i
         table[i] = nxt
     return bytes(table)
 
 
-@lru_cache(maxsize=1024)
-def backward_table(values: Tuple[int, ...], high: int) -> bytes:
-    """Entry i+1 (i from -1 to high): the largest value <= i, or NONE."""
+def backward_table(mask: int, high: int) -> bytes:
+    """Entry i+1 (i from -1 to high): the largest value <= i in ``mask``, or NONE."""
     table, prv = bytearray(high + 2), NONE
     table[0] = NONE
-    allowed = set(values)
     for i in range(high + 1):
-        if i in allowed:
+        if mask >> i & 1:
             prv = i
         table[i + 1] = prv
     return bytes(table)
 
 
-def _month_index(y: int, mo: int) -> int:
+def year_runs(years: Tuple[int, ...]) -> Tuple[range, ...]:
+    """A sorted set of years as maximal arithmetic runs (``*/2`` is one range)."""
+    runs, i = [], 0
+    while i < len(years):
+        if i + 1 == len(years):
+            runs.append(range(years[i], years[i] + 1))
+            break
+        step, j = years[i + 1] - years[i], i + 1
+        while j + 1 < len(years) and years[j + 1] - years[j] == step:
+            j += 1
+        runs.append(range(years[i], years[j] + 1, step))
+        i = j + 1
+    return tuple(runs)
+
+
+def month_index(y: int, mo: int) -> int:
     """Index into the day table: (length - 28) * 7 + weekday of the 1st, Sunday 0."""
-    length = 29 if mo == 2 and is_leap(y) else _LENGTHS[mo]
+    if mo == 2:
+        length = 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28
+    else:
+        length = _LENGTHS[mo]
     yy = y - 1 if mo < 3 else y
     return (length - 28) * 7 + (yy + yy // 4 - yy // 100 + yy // 400 + _SAKAMOTO[mo] + 1) % 7
 
@@ -59,17 +80,17 @@ class Search:
 
     __slots__ = (
         "days", "hour_b", "hour_f", "minute_b", "minute_f", "month_b", "month_f",
-        "second_b", "second_f", "year_set", "years",
+        "second_b", "second_f", "years",
     )
 
     def __init__(
         self,
-        seconds: Tuple[int, ...],
-        minutes: Tuple[int, ...],
-        hours: Tuple[int, ...],
-        months: Tuple[int, ...],
+        seconds: int,
+        minutes: int,
+        hours: int,
+        months: int,
         days: DayTable,
-        years: Optional[Tuple[int, ...]],
+        years: Optional[Tuple[range, ...]],
     ) -> None:
         self.second_f, self.second_b = forward_table(seconds, 59), backward_table(seconds, 59)
         self.minute_f, self.minute_b = forward_table(minutes, 59), backward_table(minutes, 59)
@@ -77,7 +98,29 @@ class Search:
         self.month_f, self.month_b = forward_table(months, 12), backward_table(months, 12)
         self.days = days
         self.years = years
-        self.year_set: Optional[FrozenSet[int]] = None if years is None else frozenset(years)
+
+    def _year_ok(self, y: int) -> bool:
+        return self.years is None or any(y in run for run in self.years)
+
+    def _year_after(self, y: int) -> int:
+        """The first allowed year >= y, or 10000."""
+        best = 10000
+        for run in self.years or ():
+            if y <= run.start:
+                best = min(best, run.start)
+            elif y <= run[-1]:
+                best = min(best, run.start - (run.start - y) // run.step * run.step)
+        return best
+
+    def _year_before(self, y: int) -> int:
+        """The last allowed year <= y, or 0."""
+        best = 0
+        for run in self.years or ():
+            if y >= run[-1]:
+                best = max(best, run[-1])
+            elif y >= run.start:
+                best = max(best, run.start + (y - run.start) // run.step * run.step)
+        return best
 
     def match(self, t: datetime) -> bool:
         """Whether the naive ``t`` is a fire time."""
@@ -88,13 +131,26 @@ class Search:
             and self.minute_f[mi] == mi
             and self.hour_f[h] == h
             and self.month_f[mo] == mo
-            and (self.year_set is None or t.year in self.year_set)
-            and (self.days[_month_index(t.year, mo)] >> t.day) & 1 == 1
+            and self._year_ok(t.year)
+            and (self.days[month_index(t.year, mo)] >> t.day) & 1 == 1
         )
 
     def after(self, t: datetime) -> datetime:
         """The earliest fire time strictly after the naive ``t``."""
-        return self.forward(t.year, t.month, t.day, t.hour, t.minute, t.second + 1)
+        s = t.second + 1
+        if s < 60 and not t.microsecond:
+            # Often the answer is later in the same minute: then it is t plus whole seconds.
+            sec, mi, h = self.second_f[s], t.minute, t.hour
+            if (
+                sec != NONE
+                and self.minute_f[mi] == mi
+                and self.hour_f[h] == h
+                and self.month_f[t.month] == t.month
+                and self.years is None
+                and (self.days[month_index(t.year, t.month)] >> t.day) & 1
+            ):
+                return t + _SECONDS[sec - s + 1]
+        return self.forward(t.year, t.month, t.day, t.hour, t.minute, s)
 
     def before(self, t: datetime) -> datetime:
         """The latest fire time strictly before the naive ``t``."""
@@ -104,13 +160,10 @@ class Search:
     def forward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
         """The earliest fire time at or after y-mo-d h:mi:s (s may be 60: carry)."""
         second_f, minute_f, hour_f, month_f = self.second_f, self.minute_f, self.hour_f, self.month_f
-        days, year_set = self.days, self.year_set
+        days = self.days
         while True:
-            if year_set is not None and y not in year_set:
-                i = bisect_left(self.years, y)  # type: ignore[arg-type]
-                if i == len(self.years):  # type: ignore[arg-type]
-                    break
-                y, mo, d, h, mi, s = self.years[i], 1, 1, 0, 0, 0  # type: ignore[index]
+            if self.years is not None and not self._year_ok(y):
+                y, mo, d, h, mi, s = self._year_after(y), 1, 1, 0, 0, 0
             if y > 9999:
                 break
             m = month_f[mo]
@@ -119,7 +172,7 @@ class Search:
                     y, mo, d, h, mi, s = y + 1, 1, 1, 0, 0, 0
                     continue
                 mo, d, h, mi, s = m, 1, 0, 0, 0
-            mask = days[_month_index(y, mo)]
+            mask = days[month_index(y, mo)]
             while mask >> d:
                 rest = mask >> d
                 skip = (rest & -rest).bit_length() - 1
@@ -147,13 +200,10 @@ class Search:
     def backward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
         """The latest fire time at or before y-mo-d h:mi:s (s may be -1: borrow)."""
         second_b, minute_b, hour_b, month_b = self.second_b, self.minute_b, self.hour_b, self.month_b
-        days, year_set = self.days, self.year_set
+        days = self.days
         while True:
-            if year_set is not None and y not in year_set:
-                i = bisect_right(self.years, y) - 1  # type: ignore[arg-type]
-                if i < 0:
-                    break
-                y, mo, d, h, mi, s = self.years[i], 12, 31, 23, 59, 59  # type: ignore[index]
+            if self.years is not None and not self._year_ok(y):
+                y, mo, d, h, mi, s = self._year_before(y), 12, 31, 23, 59, 59
             if y < 1:
                 break
             m = month_b[mo + 1]
@@ -162,7 +212,7 @@ class Search:
                     y, mo, d, h, mi, s = y - 1, 12, 31, 23, 59, 59
                     continue
                 mo, d, h, mi, s = m, 31, 23, 59, 59
-            mask = days[_month_index(y, mo)]
+            mask = days[month_index(y, mo)]
             mask &= (2 << d) - 1  # days 1..d; a clamped 31 only keeps the month's real days
             while mask:
                 top = mask.bit_length() - 1
@@ -173,7 +223,8 @@ class Search:
                         sec = second_b[s + 1]
                         if sec != NONE:
                             return datetime(y, mo, d, h, mi, sec)
-                    m = minute_b[mi] if minute_b[mi + 1] == mi else minute_b[mi + 1]
+                        mi -= 1
+                    m = minute_b[mi + 1]
                     if m != NONE:
                         return datetime(y, mo, d, h, m, second_b[60])
                     h -= 1
