@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-_WINDOW = 60  # characters of context shown either side of a long expression's token
+_WHOLE = 200  # an expression up to this long is shown whole
+_WINDOW = 60  # characters of context shown either side of the token in a longer one
 
 
 def _printable(text: str) -> str:
@@ -38,8 +39,10 @@ class CronError(ValueError):
 
     def _render(self) -> str:
         head = f"{self.field}: {self.reason}" if self.field else self.reason
-        start = max(0, self.position - _WINDOW)
-        end = min(len(self.text), self.position + max(len(self.token), 1) + _WINDOW)
+        start, end = 0, len(self.text)
+        if end > _WHOLE:
+            start = max(0, self.position - _WINDOW)
+            end = min(end, self.position + max(len(self.token), 1) + _WINDOW)
         shown = _printable(self.text[start:end])
         prefix = "..." if start else ""
         suffix = "..." if end < len(self.text) else ""

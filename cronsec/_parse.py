@@ -177,7 +177,7 @@ def _day_of_month_item(f: _Field, item: str, pos: int) -> Optional[DayItem]:
 def _day_of_week_item(f: _Field, item: str, pos: int) -> Optional[DayItem]:
     if item.upper() == "L":
         raise f.fail("L alone is not a weekday: write dL for the last weekday d (5L, FRIL)", item, pos)
-    if re.fullmatch(r"[lL][0-9]+", item, re.ASCII):
+    if re.fullmatch(r"[lL](?:[0-9]+|[A-Za-z]{3})", item, re.ASCII):
         raise f.fail(f"write {item[1:]}L, not {item}", item, pos)
     match = _DOW_ITEM.fullmatch(item)
     if match is None or not match.group(1):
