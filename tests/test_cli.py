@@ -1,0 +1,393 @@
+"""The command line: every command, its exit codes, and the ``show`` picture in plain text.
+
+Expected calendars are built from the ``calendar`` module and the days each
+expression is known to fire on (a predicate written from its meaning), never
+from the implementation's own output.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from cronsec._cli import main
+
+HEADER = "Mo      Tu      We      Th      Fr      Sa      Su"
+STRIP_RULER = "00 03 06 09 12 15 18 21"
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def month_picture(year: int, month: int, counts: dict[int, int]) -> list[str]:
+    """The month grid as `show` draws it: day, then `*` and the count on firing days."""
+    lines = [f"{calendar.month_name[month]} {year}", HEADER]
+    for week in calendar.monthcalendar(year, month):  # Monday first
+        cells = []
+        for day in week:
+            if day == 0:
+                cells.append(" " * 8)
+            elif counts.get(day):
+                cells.append(f"{day:>2}*{counts[day]:<5}")
+            else:
+                cells.append(f"{day:>2}" + " " * 6)
+        lines.append("".join(cells).rstrip())
+    return lines
+
+
+def year_block(year: int, month: int, fires: set[date]) -> list[str]:
+    """One small month of the year view: `*` after each firing day."""
+    lines = [f"{calendar.month_name[month]:<21}", "Mo Tu We Th Fr Sa Su "]
+    for week in calendar.monthcalendar(year, month):
+        cells = ""
+        for day in week:
+            if day == 0:
+                cells += "   "
+            else:
+                cells += f"{day:>2}" + ("*" if date(year, month, day) in fires else " ")
+        lines.append(cells)
+    return lines
+
+
+def shown_month(out: str) -> list[str]:
+    """The calendar lines of `show` output: after the three head lines, up to a blank."""
+    lines = out.splitlines()[3:]
+    return lines[: lines.index("")]
+
+
+def days_of(year: int, month: int) -> list[date]:
+    return [date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)]
+
+
+# -- next ------------------------------------------------------------------------------------
+
+
+def test_next_prints_iso_times_from_a_start():
+    # 2026-11-23 is a Monday.
+    assert date(2026, 11, 23).weekday() == 0
+    code, out = run("next", "*/5 * * * * 1-5", "-n", "3", "--from", "2026-11-23T09:00:01")
+    assert code == 0
+    assert out.splitlines() == [
+        "2026-11-23T09:00:05",
+        "2026-11-23T09:00:10",
+        "2026-11-23T09:00:15",
+    ]
+
+
+def test_no_command_means_next():
+    argv = ("*/5 * * * * 1-5", "-n", "2", "--from", "2026-11-27T23:59:58")  # a Friday night
+    assert run(*argv) == run("next", *argv)
+    assert run(*argv)[1].splitlines() == ["2026-11-30T00:00:00", "2026-11-30T00:00:05"]
+
+
+def test_next_reverse_goes_back_newest_first():
+    code, out = run("next", "0 0 12 13 * 5", "-n", "3", "--reverse", "--from", "2026-12-14")
+    assert code == 0
+    assert out.splitlines() == [
+        "2026-12-13T12:00:00",  # the 13th (a Sunday)
+        "2026-12-11T12:00:00",  # Friday
+        "2026-12-04T12:00:00",  # Friday
+    ]
+
+
+def test_next_in_a_zone_reads_a_naive_start_there():
+    # Riga is UTC+2 in winter; Monday to Friday at 09:30.
+    code, out = run(
+        "next", "0 30 9 * * mon-fri", "-n", "2", "--tz", "Europe/Riga", "--from", "2026-11-27T10:00"
+    )
+    assert code == 0
+    assert out.splitlines() == ["2026-11-30T09:30:00+02:00", "2026-12-01T09:30:00+02:00"]
+
+
+def test_next_accepts_a_z_suffix_and_keeps_the_offset():
+    code, out = run("next", "0 0 * * * *", "-n", "1", "--from", "2026-11-23T09:30:00Z")
+    assert (code, out) == (0, "2026-11-23T10:00:00+00:00\n")
+
+
+def test_next_without_a_start_gives_aware_times_that_fire():
+    code, out = run("next", "*/5 * * * * 1-5", "-n", "3")
+    times = [datetime.fromisoformat(line) for line in out.splitlines()]
+    assert code == 0 and len(times) == 3
+    assert all(t.utcoffset() is not None and t.second % 5 == 0 for t in times)
+    assert all(t.weekday() < 5 for t in times)
+    assert times == sorted(set(times))
+
+
+def test_next_zero_prints_nothing_and_a_negative_count_is_a_usage_error(capsys):
+    assert run("next", "* * * * *", "-n", "0", "--from", "2026-01-01") == (0, "")
+    assert run("next", "* * * * *", "-n", "-1")[0] == 2
+    assert "-n must be 0 or more" in capsys.readouterr().err
+
+
+def test_next_stops_where_the_years_end(capsys):
+    code, out = run("next", "0 0 0 1 1 * 2026,2027", "-n", "5", "--from", "2026-06-01")
+    assert code == 0
+    assert out.splitlines() == ["2027-01-01T00:00:00"]
+    assert "no more fire times" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("next", "* * * * *", "--from", "yesterday"), "not an ISO 8601 time"),
+        (("next", "* * * * *", "--tz", "Mars/Olympus_Mons"), "unknown time zone"),
+        (("show", "* * * * *", "--month", "2026-13"), "is not YYYY-MM"),
+        (("show", "* * * * *", "--year", "20x6"), "is not a year"),
+        (("show", "* * * * *", "--tz", "Nowhere/At_All"), "unknown time zone"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(capsys, argv, message):
+    assert run(*argv)[0] == 2
+    assert message in capsys.readouterr().err
+
+
+def test_invalid_expression_exits_1_with_the_caret(capsys):
+    for command in ("next", "check", "explain", "show"):
+        code, out = run(command, "0 0 32 * *")
+        err = capsys.readouterr().err
+        assert (code, out) == (1, "")
+        assert "day-of-month" in err and "32" in err
+        assert err.splitlines()[-2:] == ["  0 0 32 * *", "      ^^"]
+
+
+def test_argparse_errors_exit_2_and_hint_at_quoting(capsys):
+    with pytest.raises(SystemExit) as stop:
+        run("next", "*/5", "*", "*", "*", "*")
+    assert stop.value.code == 2
+    assert "quote the expression" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        run("show", "* * * * *", "--month", "2026-01", "--year", "2026")
+    assert stop.value.code == 2
+
+
+def test_no_arguments_prints_help_and_exits_2(capsys):
+    assert run() == (2, "")
+    assert "next" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["", "next", "check", "explain", "show"])
+def test_every_help_has_an_example(capsys, command):
+    with pytest.raises(SystemExit) as stop:
+        run(*([command] if command else []), "--help")
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    assert "example" in text and "cronsec " in text and "exit status" in text
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit):
+        run("--version")
+    assert capsys.readouterr().out.startswith("cronsec ")
+
+
+# -- check and explain -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [
+        ("*/1 * * * *", "0 * * * * *"),
+        ("0 0-23/5 * * *", "0 0 */5 * * *"),
+        ("*/1 0-23/5 * * *", "0 * */5 * * *"),
+        ("@daily", "0 0 0 * * *"),
+        ("@hourly", "0 0 * * * *"),
+        ("0 0 0 ? * MON-FRI", "0 0 0 * * 1-5"),
+        ("0 0 0 1-31 * 1", "0 0 0 * * 1"),
+        ("0 0 0 *,L * 5", "0 0 0 * * 5"),
+        ("0 0 0 L * fri", "0 0 0 L * 5"),
+        ("0 0 22-2 * * *", "0 0 22-2 * * *"),
+        ("0 0 22,23,0,1,2 * * *", "0 0 22-2 * * *"),
+        ("0 0 0 * * FRI-MON", "0 0 0 * * 5-1"),
+        ("0 0 0 * * SAT,SUN", "0 0 0 * * 0,6"),
+        ("0 0 0 * * 7", "0 0 0 * * 0"),
+        ("0 0,30 * * * *", "0 */30 * * * *"),
+        ("0 5,35 * * * *", "0 5,35 * * * *"),
+        ("0 5-59/15 * * * *", "0 5/15 * * * *"),
+        ("0 0 9 l-3W,15w * fri#2,5L", "0 0 9 L-3W,15W * 5#2,5L"),
+        ("0 0 12 * * MON 2027-2030", "0 0 12 * * 1 2027-2030"),
+        ("0 0 0 1 1 * 1970-9999", "0 0 0 1 1 *"),
+        ("0 0 0 1 1 * */3,*/2", "0 0 0 1 1 * */2,1973/3"),
+        ("  0\t0   0 1 JAN *  ", "0 0 0 1 1 *"),
+    ],
+)
+def test_check_prints_the_normalised_expression(text, normal):
+    assert run("check", text) == (0, normal + "\n")
+
+
+def test_explain_prints_one_sentence():
+    assert run("explain", "*/5 * * * * 1-5") == (0, "every 5 seconds, Monday through Friday\n")
+    assert run("explain", "0 30 4 1,15 * 5") == (
+        0,
+        "at 04:30:00 on day 1 and 15 of the month, and on Friday\n",
+    )
+
+
+# -- show ----------------------------------------------------------------------------------
+
+
+def test_show_month_marks_the_13th_and_every_friday():
+    code, out = run("show", "0 0 12 13 * 5", "--month", "2026-12")
+    assert code == 0
+    lines = out.splitlines()
+    # Written out by hand from `cal 12 2026` (the 1st is a Tuesday, the 13th a Sunday).
+    assert lines[:10] == [
+        "0 0 12 13 * 5",
+        "at 12:00:00 on day 13 of the month, and on Friday",
+        "",
+        "December 2026",
+        HEADER,
+        "         1       2       3       4*1     5       6",
+        " 7       8       9      10      11*1    12      13*1",
+        "14      15      16      17      18*1    19      20",
+        "21      22      23      24      25*1    26      27",
+        "28      29      30      31",
+    ]
+    assert lines[10:] == [
+        "",
+        "5 days with fire times in December 2026, 5 fire times in all.",
+        "",
+        "Friday 2026-12-04: 1 fire, at 12:00:00",
+        STRIP_RULER,
+        "." * 12 + "#" + "." * 11,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "month", "fires", "times", "per_day"),
+    [
+        # the last Monday-Friday of the month
+        ("0 0 0 LW * *", 2026, 5, lambda d: d == max(x for x in days_of(2026, 5) if x.weekday() < 5),
+         ["00:00:00"], 1),
+        # the second Friday
+        ("0 0 9 * * FRI#2", 2026, 1, lambda d: d.weekday() == 4 and 8 <= d.day <= 14,
+         ["09:00:00"], 1),
+        # the last day and every Friday (both day fields restricted: OR)
+        ("0 0 0 L * 5", 2026, 2, lambda d: d.weekday() == 4 or d.day == 28, ["00:00:00"], 1),
+        # Monday to Friday, every 15 minutes from 09:00 to 17:45
+        ("0 */15 9-17 * * 1-5", 2026, 11, lambda d: d.weekday() < 5, None, 9 * 4),
+        # every second
+        ("* * * * * *", 2027, 2, lambda d: True, None, 86400),
+    ],
+)  # fmt: skip
+def test_show_month_counts_match_the_calendar(text, year, month, fires, times, per_day):
+    code, out = run("show", text, "--month", f"{year}-{month:02d}")
+    assert code == 0
+    lines = out.splitlines()
+    days = [d for d in days_of(year, month) if fires(d)]
+    grid = month_picture(year, month, {d.day: per_day for d in days})
+    assert lines[3 : 3 + len(grid)] == grid
+    total = per_day * len(days)
+    plural = "s" if len(days) != 1 else ""
+    period = f"{calendar.month_name[month]} {year}"
+    assert f"{len(days)} day{plural} with fire times in {period}, {total} fire time" in out
+    first = days[0]
+    summary = lines[3 + len(grid) + 3]
+    assert summary.startswith(f"{first.strftime('%A')} {first.isoformat()}: {per_day} fire")
+    if times:
+        assert summary.endswith("at " + " and ".join(times))
+
+
+def test_show_day_strip_marks_each_hour_that_fires():
+    code, out = run("show", "0 0,30 1,5,9-11,23 * * *", "--month", "2026-03")
+    lines = out.splitlines()
+    hours = {1, 5, 9, 10, 11, 23}
+    assert lines[-3].startswith("Sunday 2026-03-01: 12 fires, from 01:00:00 through 23:30:00")
+    assert lines[-2:] == [STRIP_RULER, "".join("#" if h in hours else "." for h in range(24))]
+
+
+def test_show_lists_up_to_six_times_of_the_day():
+    _, out = run("show", "0 0 6,12,18 * * *", "--month", "2026-03")
+    assert "Sunday 2026-03-01: 3 fires, at 06:00:00, 12:00:00 and 18:00:00" in out
+
+
+def test_show_year_marks_the_last_weekday_of_each_month():
+    code, out = run("show", "0 0 0 LW * *", "--year", "2026")
+    assert code == 0
+    fires = {max(d for d in days_of(2026, m) if d.weekday() < 5) for m in range(1, 13)}
+    blocks = [year_block(2026, m, fires) for m in range(1, 13)]
+    expected = ["0 0 0 LW * *", "at 00:00:00 on the last weekday of the month", "", "2026"]
+    for row in range(0, 12, 3):
+        group = blocks[row : row + 3]
+        height = max(len(b) for b in group)
+        expected.append("")
+        for i in range(height):
+            parts = [b[i] if i < len(b) else " " * 21 for b in group]
+            expected.append("  ".join(parts).rstrip())
+    lines = out.splitlines()
+    assert lines[: len(expected)] == expected
+    assert "12 days with fire times in 2026, 12 fire times in all." in out
+    assert "Friday 2026-01-30: 1 fire, at 00:00:00" in out  # 2026-01-31 is a Saturday
+
+
+def test_show_a_period_without_fire_times_says_when_it_next_fires():
+    code, out = run("show", "0 0 12 * * MON 2027-2030", "--month", "2026-06")
+    assert code == 0
+    assert "No fire times in June 2026." in out
+    assert "Next fire time: 2027-01-04T12:00:00" in out  # the first Monday of 2027
+
+
+def test_show_in_new_york_counts_the_dst_days():
+    # 2026-03-08 02:00 EST -> 03:00 EDT (an hour skipped); 2026-11-01 02:00 EDT -> 01:00 EST.
+    _, out = run("show", "0 0 * * * *", "--month", "2026-03", "--tz", "America/New_York")
+    counts = {d.day: 24 for d in days_of(2026, 3)}
+    counts[8] = 23  # hourly: no fire in the skipped hour
+    assert shown_month(out) == month_picture(2026, 3, counts)
+    assert out.splitlines()[0] == "0 0 * * * *  (America/New_York)"
+    _, out = run("show", "0 0 * * * *", "--month", "2026-11", "--tz", "America/New_York")
+    counts = {d.day: 24 for d in days_of(2026, 11)}
+    counts[1] = 25  # hourly: 01:00 EDT and 01:00 EST
+    assert shown_month(out) == month_picture(2026, 11, counts)
+    assert "Sunday 2026-11-01: 25 fires, from 00:00:00 EDT through 23:00:00 EST" in out
+    # A daily 02:30 still fires once on the 8th (at 03:00 EDT, SPEC 4).
+    _, out = run("show", "0 30 2 * * *", "--month", "2026-03", "--tz", "America/New_York")
+    assert shown_month(out) == month_picture(2026, 3, {d.day: 1 for d in days_of(2026, 3)})
+
+
+def test_show_colour_only_when_asked_or_on_a_terminal(monkeypatch):
+    plain = run("show", "0 0 12 13 * 5", "--month", "2026-12")[1]
+    assert "\033[" not in plain
+    assert "\033[" not in run("show", "0 0 12 13 * 5", "--month", "2026-12", "--color", "never")[1]
+    coloured = run("show", "0 0 12 13 * 5", "--month", "2026-12", "--color", "always")[1]
+    assert "\033[1;32m" in coloured
+    assert coloured.replace("\033[1;32m", "").replace("\033[0m", "") == plain
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    main(["show", "0 0 12 13 * 5", "--month", "2026-12"], out=out)
+    assert "\033[" in out.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    main(["show", "0 0 12 13 * 5", "--month", "2026-12"], out=out)
+    assert "\033[" not in out.getvalue()
+
+
+def test_show_defaults_to_this_month():
+    _, out = run("show", "0 0 0 * * *")
+    today = date.today()
+    assert f"{calendar.month_name[today.month]} {today.year}" in out.splitlines()[3]
+
+
+def test_python_dash_m_runs_the_readme_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "cronsec", "*/5 * * * * 1-5", "-n", "5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    times = [datetime.fromisoformat(line) for line in done.stdout.splitlines()]
+    assert len(times) == 5
+    assert all(b - a >= timedelta(seconds=5) for a, b in zip(times, times[1:]))
