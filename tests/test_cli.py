@@ -264,8 +264,8 @@ def test_show_month_marks_the_13th_and_every_friday():
     ("text", "year", "month", "fires", "times", "per_day"),
     [
         # the last Monday-Friday of the month
-        ("0 0 0 LW * *", 2026, 5, lambda d: d == max(x for x in days_of(2026, 5) if x.weekday() < 5),
-         ["00:00:00"], 1),
+        ("0 0 0 LW * *", 2026, 5,
+         lambda d: d == max(x for x in days_of(2026, 5) if x.weekday() < 5), ["00:00:00"], 1),
         # the second Friday
         ("0 0 9 * * FRI#2", 2026, 1, lambda d: d.weekday() == 4 and 8 <= d.day <= 14,
          ["09:00:00"], 1),
@@ -296,7 +296,7 @@ def test_show_month_counts_match_the_calendar(text, year, month, fires, times, p
 
 
 def test_show_day_strip_marks_each_hour_that_fires():
-    code, out = run("show", "0 0,30 1,5,9-11,23 * * *", "--month", "2026-03")
+    _, out = run("show", "0 0,30 1,5,9-11,23 * * *", "--month", "2026-03")
     lines = out.splitlines()
     hours = {1, 5, 9, 10, 11, 23}
     assert lines[-3].startswith("Sunday 2026-03-01: 12 fires, from 01:00:00 through 23:30:00")

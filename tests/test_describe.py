@@ -36,7 +36,8 @@ CORPUS = [
     ("0 30 9-17 * * *", "every hour from 09:30:00 through 17:30:00"),
     ("0 0 22-2 * * *", "every hour from 22:00:00 through 02:00:00"),
     ("0 30 4,16 * * *", "at 04:30:00 and 16:30:00"),
-    ("0 30 1,5,9-12 * * *", "at 01:30:00 and 05:30:00, and every hour from 09:30:00 through 12:30:00"),
+    ("0 30 1,5,9-12 * * *",
+     "at 01:30:00 and 05:30:00, and every hour from 09:30:00 through 12:30:00"),
     ("*/15 * * * *", "every 15 minutes"),
     ("0 0,30 * * * *", "every 30 minutes"),
     ("0 5/15 * * * *", "every 15 minutes from 5 through 50 minutes past the hour"),
@@ -136,7 +137,8 @@ def test_cronexpr_has_describe():
 
 def test_ordinals():
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th",
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th",
+        "21st", "22nd", "23rd", "101st", "111th",
     ]  # fmt: skip
 
 
