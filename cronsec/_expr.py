@@ -114,6 +114,12 @@ class CronExpr:
         """The parsed value sets of each field (for describing and formatting)."""
         return parse(self._text)
 
+    def describe(self) -> str:
+        """One English sentence saying when this expression fires (``cronsec explain``)."""
+        from ._describe import describe
+
+        return describe(self)
+
     def __str__(self) -> str:
         return self._text
 
@@ -187,7 +193,10 @@ class CronExpr:
         The iterator ends where the datetime range does.
         """
         t = self._start(start)
-        step = self.prev if reverse else self.next
+        if t.utcoffset() is None:  # naive: straight to the search, no per-item checks
+            step = self._search.before if reverse else self._search.after
+        else:
+            step = self.prev if reverse else self.next
         while True:
             try:
                 t = step(t)
