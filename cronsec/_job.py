@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -132,6 +133,9 @@ class Job:
         self._late_last = 0.0
         self._late_max = 0.0
         self._late_window: deque[float] = deque(maxlen=LATENESS_WINDOW)
+        # Recent run time (seconds, moving average): of several fires due at one
+        # instant, the quick ones are handed out first (0 until the first run).
+        self._cost = 0.0
 
     # -- policies, for reading ------------------------------------------------
 
@@ -229,6 +233,7 @@ class Job:
                 self._late_max = late
             self._late_window.append(late)
         _current.instant = instant
+        began = time.perf_counter()
         try:
             self.func(*self.args, **self.kwargs)
         except BaseException:
@@ -237,8 +242,10 @@ class Job:
             logger.exception("job %r raised (fire for %s)", self.name, instant.isoformat())
         finally:
             _current.instant = None
+            took = time.perf_counter() - began
             with self._lock:
                 self.running -= 1
+                self._cost += (took - self._cost) * 0.25
 
     def _cancelled(self, instant: datetime) -> None:
         """A fire dropped from the queue by stop(): counted as missed."""

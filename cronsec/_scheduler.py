@@ -296,7 +296,9 @@ class Scheduler:
             job for job in self._jobs.values()
             if not job._paused and job._slot is not None and job._slot.target <= now
         ]
-        due.sort(key=lambda job: job._slot.target if job._slot else now)
+        # Earliest first; of fires due together, the usually quick ones first, so
+        # that a CPU-bound run that starts with them cannot hold the GIL ahead of them.
+        due.sort(key=lambda job: (job._slot.target if job._slot else now, job._cost))
         tasks: list[Task] = []
         for job in due:
             batch = self._take_due(job, now)
