@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
             '  cronsec next "*/5 * * * * 1-5" -n 5      (also: cronsec "*/5 * * * * 1-5" -n 5)\n'
             '  cronsec check "0 0-23/5 * * *"\n'
             '  cronsec explain "0 30 4 1,15 * 5"\n'
-            '  cronsec show "0 0 12 13 * 5" --month 2026-11\n\n' + _EXIT_NOTE
+            '  cronsec show "0 0 12 13 * 5" --month 2026-12\n'
+            '  cronsec show "0 0 * * * *" --tz America/New_York --day 2026-03-08\n\n' + _EXIT_NOTE
         ),
     )
     parser.add_argument("--version", action="version", version=f"cronsec {__version__}")
@@ -104,11 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
         "show",
         "Draw a month (or a year) of calendar marking the days that fire and how many "
         "times, and a 24-hour strip of the first such day.",
-        'cronsec show "0 0 12 13 * 5" --month 2026-11',
+        'cronsec show "0 0 12 13 * 5" --month 2026-12',
     )
     period = show.add_mutually_exclusive_group()
     period.add_argument("--month", metavar="YYYY-MM", help="the month to draw (default: this one)")
     period.add_argument("--year", metavar="YYYY", help="draw the twelve months of this year")
+    show.add_argument(
+        "--day",
+        metavar="YYYY-MM-DD",
+        help="the day of the 24-hour strip (default: the first that fires); "
+        "without --month or --year, its month is drawn",
+    )
     show.add_argument("--tz", metavar="ZONE", help="count fire times in this IANA zone (with DST)")
     show.add_argument(
         "--color",
@@ -166,9 +173,17 @@ def _cmd_next(args: argparse.Namespace, out: TextIO) -> int:
         out.write(fire.isoformat() + "\n")
         printed += 1
     if printed < args.n:
-        side = "before" if args.reverse else "after"
-        sys.stderr.write(f"cronsec: no more fire times {side} that (the datetime range ends)\n")
+        sys.stderr.write(f"cronsec: no further fire times ({printed} of {args.n} printed)\n")
     return EXIT_OK
+
+
+def _strip_day(args: argparse.Namespace) -> date | None:
+    if args.day is None:
+        return None
+    try:
+        return datetime.strptime(args.day, "%Y-%m-%d").date()
+    except ValueError as err:
+        raise UsageError(f"--day: {args.day!r} is not YYYY-MM-DD (e.g. 2026-03-08)") from err
 
 
 def _period(args: argparse.Namespace, zone: tzinfo | None) -> tuple[date, date, bool]:
@@ -185,7 +200,7 @@ def _period(args: argparse.Namespace, zone: tzinfo | None) -> tuple[date, date, 
             raise UsageError(f"--month: {args.month!r} is not YYYY-MM (e.g. 2026-11)") from err
     else:
         today = datetime.now(zone).date() if zone is not None else date.today()
-        first = today.replace(day=1)
+        first = (_strip_day(args) or today).replace(day=1)
     length = calendar.monthrange(first.year, first.month)[1]
     return first, first.replace(day=length), False
 
@@ -200,6 +215,9 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     zone = _zone(args.tz)
     expr = CronExpr(args.expr, tz=zone)
     first, last, whole_year = _period(args, zone)
+    strip_day = _strip_day(args)
+    if strip_day is not None and not first <= strip_day <= last:
+        raise UsageError(f"--day: {strip_day} is not in the month or year drawn")
     lines = render(
         expr,
         zone,
@@ -208,6 +226,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         whole_year=whole_year,
         sentence=describe(expr),
         color=_use_color(args.color, out),
+        strip_day=strip_day,
     )
     out.write("\n".join(lines) + "\n")
     return EXIT_OK

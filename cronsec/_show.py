@@ -175,6 +175,8 @@ def _clock(t: datetime) -> str:
 def day_summary(counter: Counter, day: date, total: int) -> str:
     """'Friday 2026-11-13: 1 fire, at 12:00:00' (times listed up to six)."""
     head = f"{day.strftime('%A')} {day.isoformat()}: {total} fire{'' if total == 1 else 's'}"
+    if total == 0:
+        return f"{day.strftime('%A')} {day.isoformat()}: no fire times"
     found, last = counter.day_fires(day, 6)
     if total <= 6 and len(found) == total:
         times = [_clock(t) for t in found]
@@ -195,8 +197,12 @@ def render(
     whole_year: bool,
     sentence: str,
     color: bool = False,
+    strip_day: date | None = None,
 ) -> list[str]:
-    """The whole picture for the days ``first``..``last`` (one month or one year)."""
+    """The whole picture for the days ``first``..``last`` (one month or one year).
+
+    The strip shows ``strip_day`` (one of those days), else the first day that fires.
+    """
     counter = Counter(expr, zone)
     per_day: dict[date, list[int]] = {}
     day = first
@@ -221,17 +227,19 @@ def render(
     if not counts:
         lines.append(f"No fire times in {period}.")
         lines.append(_next_after(expr, zone, last))
-        return lines
-    total = sum(counts.values())
-    days = len(counts)
-    lines.append(
-        f"{days} day{'' if days == 1 else 's'} with fire times in {period}, "
-        f"{total} fire time{'' if total == 1 else 's'} in all."
-    )
-    lines.append("")
-    shown = min(per_day)
-    lines.append(day_summary(counter, shown, counts[shown]))
-    lines.extend(strip_lines(per_day[shown], color=color))
+    else:
+        total = sum(counts.values())
+        days = len(counts)
+        lines.append(
+            f"{days} day{'' if days == 1 else 's'} with fire times in {period}, "
+            f"{total} fire time{'' if total == 1 else 's'} in all."
+        )
+    shown = strip_day if strip_day is not None else min(per_day, default=None)
+    if shown is not None:
+        hours = per_day.get(shown, [0] * 24)
+        lines.append("")
+        lines.append(day_summary(counter, shown, sum(hours)))
+        lines.extend(strip_lines(hours, color=color))
     return lines
 
 

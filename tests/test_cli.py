@@ -131,7 +131,7 @@ def test_next_stops_where_the_years_end(capsys):
     code, out = run("next", "0 0 0 1 1 * 2026,2027", "-n", "5", "--from", "2026-06-01")
     assert code == 0
     assert out.splitlines() == ["2027-01-01T00:00:00"]
-    assert "no more fire times" in capsys.readouterr().err
+    assert "no further fire times (1 of 5 printed)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -391,3 +391,28 @@ def test_python_dash_m_runs_the_readme_command():
     times = [datetime.fromisoformat(line) for line in done.stdout.splitlines()]
     assert len(times) == 5
     assert all(b - a >= timedelta(seconds=5) for a, b in zip(times, times[1:]))
+
+
+def test_show_day_picks_the_strip_and_its_month():
+    # New York skips 02:00-03:00 on 2026-03-08: hourly has no fire in hour 2 ...
+    _, out = run("show", "0 0 * * * *", "--tz", "America/New_York", "--day", "2026-03-08")
+    lines = out.splitlines()
+    assert lines[3] == "March 2026"
+    assert lines[-3] == "Sunday 2026-03-08: 23 fires, from 00:00:00 EST through 23:00:00 EDT"
+    assert lines[-1] == "##." + "#" * 21
+    # ... and a daily 02:30 runs once, at 03:00 EDT, right after the gap.
+    _, out = run("show", "0 30 2 * * *", "--tz", "America/New_York", "--day", "2026-03-08")
+    assert out.splitlines()[-3:] == [
+        "Sunday 2026-03-08: 1 fire, at 03:00:00 EDT",
+        STRIP_RULER,
+        "..." + "#" + "." * 20,
+    ]
+
+
+def test_show_day_that_does_not_fire(capsys):
+    _, out = run("show", "0 0 0 1 * *", "--day", "2026-03-08")
+    assert out.splitlines()[-3:] == ["Sunday 2026-03-08: no fire times", STRIP_RULER, "." * 24]
+    assert run("show", "0 0 0 1 * *", "--month", "2026-04", "--day", "2026-03-08")[0] == 2
+    assert "not in the month or year drawn" in capsys.readouterr().err
+    assert run("show", "0 0 0 1 * *", "--day", "2026-02-30")[0] == 2
+    assert "is not YYYY-MM-DD" in capsys.readouterr().err
