@@ -13,32 +13,53 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Callable
 
-__all__ = ["Task", "WorkerPool"]
+__all__ = ["Batch", "Task", "WorkerPool"]
+
+
+class Batch:
+    """Counts the tasks of one dispatch down to zero, for callers that wait for them."""
+
+    def __init__(self, count: int) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._left = count
+
+    def one_done(self) -> None:
+        with self._cond:
+            self._left -= 1
+            if self._left <= 0:
+                self._cond.notify_all()
+
+    def wait(self) -> None:
+        """Block until every task of the batch has run or been cancelled."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._left <= 0)
 
 
 class Task:
     """One unit of work: ``run`` on a worker, or ``cancel`` if the pool closes first."""
 
-    __slots__ = ("_cancel", "_run", "done")
+    __slots__ = ("_cancel", "_run", "batch")
 
     def __init__(self, run: Callable[[], None], cancel: Callable[[], None]) -> None:
         self._run = run
         self._cancel = cancel
-        self.done = threading.Event()
+        self.batch: Batch | None = None  # told when this task ends, if set
 
     def run(self) -> None:
-        """Run the work; ``done`` is set however it ends."""
+        """Run the work; the batch (if any) is told however it ends."""
         try:
             self._run()
         finally:
-            self.done.set()
+            if self.batch is not None:
+                self.batch.one_done()
 
     def cancel(self) -> None:
-        """Give up the work without running it; ``done`` is set."""
+        """Give up the work without running it; the batch (if any) is told."""
         try:
             self._cancel()
         finally:
-            self.done.set()
+            if self.batch is not None:
+                self.batch.one_done()
 
 
 class WorkerPool:

@@ -21,7 +21,7 @@ from typing import Any, Callable, TypeVar, Union
 from ._clock import Clock, SystemClock
 from ._expr import CronExpr
 from ._job import Job, Policy, Slot
-from ._pool import Task, WorkerPool
+from ._pool import Batch, Task, WorkerPool
 from ._zones import local_zone, resolve_zone
 
 __all__ = ["Scheduler"]
@@ -246,14 +246,16 @@ class Scheduler:
         with self._cond:
             pool = self._ensure_pool()
             tasks = self._collect(self.clock.now())
+            batch = Batch(len(tasks))
+            for task in tasks:
+                task.batch = batch
             if tasks and not pool.submit(tasks):
                 for task in tasks:
                     task.cancel()
             self._look_ahead_all()
             deadline = self._deadline()
         if wait:
-            for task in tasks:
-                task.done.wait()
+            batch.wait()
         return deadline
 
     def _loop(self) -> None:
