@@ -10,7 +10,7 @@ days by bit arithmetic, and a single ``datetime`` is built at the end.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 from ._days import DayTable
 
@@ -65,7 +65,7 @@ def year_runs(years: Tuple[int, ...]) -> Tuple[range, ...]:
     return tuple(runs)
 
 
-def month_index(y: int, mo: int) -> int:
+def _month_shape(y: int, mo: int) -> int:
     """Index into the day table: (length - 28) * 7 + weekday of the 1st, Sunday 0."""
     if mo == 2:
         length = 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28
@@ -73,6 +73,19 @@ def month_index(y: int, mo: int) -> int:
         length = _LENGTHS[mo]
     yy = y - 1 if mo < 3 else y
     return (length - 28) * 7 + (yy + yy // 4 - yy // 100 + yy // 400 + _SAKAMOTO[mo] + 1) % 7
+
+
+_SHAPES: List[Optional[bytes]] = [None] * 10001  # per year, filled on first use: 13 bytes each
+
+
+def _year_shapes(y: int) -> bytes:
+    row = _SHAPES[y] = bytes([0] + [_month_shape(y, mo) for mo in range(1, 13)])
+    return row
+
+
+def month_index(y: int, mo: int) -> int:
+    """Index into the day table for month ``mo`` of year ``y``."""
+    return (_SHAPES[y] or _year_shapes(y))[mo]
 
 
 class Search:
@@ -147,7 +160,7 @@ class Search:
                 and self.hour_f[h] == h
                 and self.month_f[t.month] == t.month
                 and self.years is None
-                and (self.days[month_index(t.year, t.month)] >> t.day) & 1
+                and (self.days[(_SHAPES[t.year] or _year_shapes(t.year))[t.month]] >> t.day) & 1
             ):
                 return t + _SECONDS[sec - s + 1]
         return self.forward(t.year, t.month, t.day, t.hour, t.minute, s)
@@ -172,7 +185,7 @@ class Search:
                     y, mo, d, h, mi, s = y + 1, 1, 1, 0, 0, 0
                     continue
                 mo, d, h, mi, s = m, 1, 0, 0, 0
-            mask = days[month_index(y, mo)]
+            mask = days[(_SHAPES[y] or _year_shapes(y))[mo]]
             while mask >> d:
                 rest = mask >> d
                 skip = (rest & -rest).bit_length() - 1
@@ -212,7 +225,7 @@ class Search:
                     y, mo, d, h, mi, s = y - 1, 12, 31, 23, 59, 59
                     continue
                 mo, d, h, mi, s = m, 31, 23, 59, 59
-            mask = days[month_index(y, mo)]
+            mask = days[(_SHAPES[y] or _year_shapes(y))[mo]]
             mask &= (2 << d) - 1  # days 1..d; a clamped 31 only keeps the month's real days
             while mask:
                 top = mask.bit_length() - 1
