@@ -47,7 +47,8 @@ def random_case(draw: st.DrawFn, word: str) -> str:
 
 @st.composite
 def values(draw: st.DrawFn, spec: Spec) -> str:
-    v = draw(st.integers(spec.lo, spec.hi))
+    edges = st.sampled_from([spec.lo, spec.lo + 1, spec.hi - 1, spec.hi])
+    v = draw(st.one_of(st.integers(spec.lo, spec.hi), edges))
     if (
         spec.names is not None
         and spec.base <= v < spec.base + len(spec.names)
