@@ -114,7 +114,7 @@ class Model:
         return t
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(
     expr=st.sampled_from(EXPRESSIONS),
     zone=st.sampled_from(ZONES),
