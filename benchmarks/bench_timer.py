@@ -191,7 +191,7 @@ def figures(run: Run, t0: float, t1: float, scenario: str) -> dict[str, Any]:
     expected = per_job * len(names)
     seen = len(counts)
     points = [(i - t0, (s - i) * 1e3) for n, i, s in run.starts if t0 <= i < t1 and n in names]
-    slope = _slope(points) * 60  # ms of lateness per minute
+    slope, se = _slope(points)  # ms of lateness per second of run
     return {
         "p50": _pct(late, 0.50),
         "p99": _pct(late, 0.99),
@@ -202,7 +202,8 @@ def figures(run: Run, t0: float, t1: float, scenario: str) -> dict[str, Any]:
         "not_run": expected - seen,
         "skipped": run.skipped,
         "missed_ev": run.missed_events,
-        "slope": slope,
+        "slope": slope * 60,  # per minute
+        "se": se * 60,
     }
 
 
@@ -212,14 +213,19 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * len(values) + 0.5) - 1))]
 
 
-def _slope(points: list[tuple[float, float]]) -> float:
+def _slope(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least-squares slope of lateness over time, and its standard error."""
     if len(points) < 3:
-        return float("nan")
+        return float("nan"), float("nan")
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else float("nan")
+    if not sxx:
+        return float("nan"), float("nan")
+    b = sum((x - mx) * (y - my) for x, y in points) / sxx
+    resid = sum((y - my - b * (x - mx)) ** 2 for x, y in points)
+    return b, (resid / (len(points) - 2) / sxx) ** 0.5
 
 
 TITLES = {
@@ -241,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]}, {args.seconds} s per run; lateness in ms")
     header = (
         f"{'library':<12} {'p50':>7} {'p99':>7} {'max':>8} {'seen/expected':>14} "
-        f"{'not run':>7} {'dup':>4} {'skipped':>7} {'missed':>6} {'slope ms/min':>12}"
+        f"{'not run':>7} {'dup':>4} {'skipped':>7} {'missed':>6} {'slope ms/min (± s.e.)':>22}"
     )
     for scenario in args.scenarios.split(","):
         print(f"\n{TITLES[scenario]}\n{header}")
@@ -252,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{name:<12} {f['p50']:7.3f} {f['p99']:7.3f} {f['max']:8.3f} "
                 f"{f['seen']:>6}/{f['expected']:<7} {f['not_run']:7d} {f['dup']:4d} "
-                f"{f['skipped']:7d} {f['missed_ev']:6d} {f['slope']:12.4f}",
+                f"{f['skipped']:7d} {f['missed_ev']:6d} {f['slope']:11.3f} ± {f['se']:<8.3f}",
                 flush=True,
             )
     print(

@@ -63,8 +63,8 @@ def start() -> Scheduler:
 def run(scheduler: Scheduler | None = None) -> None:
     """Run a scheduler (default: the default one) in the foreground until Ctrl-C or SIGTERM.
 
-    Then stop it, waiting for the runs in progress, and return. Signal handling
-    needs the main thread; elsewhere only the KeyboardInterrupt path works.
+    Starts it if needed; at the signal stops it, waiting for the runs in progress,
+    and returns. SIGTERM is caught only when called on the main thread.
     """
     sched = scheduler if scheduler is not None else default_scheduler()
     stop = threading.Event()
@@ -76,7 +76,8 @@ def run(scheduler: Scheduler | None = None) -> None:
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
         previous = signal.signal(signal.SIGTERM, on_sigterm)
-    sched.start()
+    if not sched.running:
+        sched.start()
     logger.info("cronsec running %d job(s); Ctrl-C or SIGTERM stops", len(sched.jobs))
     try:
         while not stop.wait(1.0):
