@@ -118,6 +118,7 @@ class Timetable:
         )
 
     def _missed(self, job: Job, slots: list[Slot], now: datetime, why: str) -> None:
+        """Count ``slots`` as missed, with one warning for the lot."""
         with job._lock:
             job.misses += len(slots)
         first, last = slots[0], slots[-1]
@@ -130,15 +131,18 @@ class Timetable:
         )
 
     def _look_ahead_all(self) -> None:
+        """Compute each job's instant after next, off the critical path of a fire."""
         for job in self._jobs.values():
             if not job._after_known and not job._paused:
                 self._look_ahead(job)
 
     def _look_ahead(self, job: Job) -> None:
+        """Know the job's instant after next, so that a fire needs no search."""
         job._after = None if job._slot is None else self._slot_after(job, job._slot.utc)
         job._after_known = True
 
     def _deadline(self) -> datetime | None:
+        """When the timer must next wake: the earliest target of an active job."""
         targets = [
             job._slot.target for job in self._jobs.values()
             if not job._paused and job._slot is not None
@@ -154,6 +158,7 @@ class Timetable:
         return self._slot_of(job, instant)
 
     def _slot_of(self, job: Job, instant: datetime) -> Slot:
+        """The instant in UTC, with this fire's jitter drawn."""
         utc = instant.astimezone(UTC)
         jitter = job.policy.jitter
         target = utc + timedelta(seconds=self._rng.uniform(0, jitter)) if jitter else utc
