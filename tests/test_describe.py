@@ -145,7 +145,7 @@ def test_ordinals():
 ALL_FORMS = expressions(fields=(5, 6, 7), day_items=True, whitespace=True)
 
 
-@settings(max_examples=400)
+@settings(max_examples=250)
 @given(ALL_FORMS)
 def test_every_valid_expression_gets_a_sentence(text):
     sentence = describe(text)
@@ -154,7 +154,7 @@ def test_every_valid_expression_gets_a_sentence(text):
     assert sentence.startswith(("at ", "every "))
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(ALL_FORMS)
 def test_equal_meaning_gives_equal_words(text):
     # The canonical text has the same sets, so the same sentence, and fires alike.

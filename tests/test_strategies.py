@@ -14,7 +14,7 @@ from cronsec import CronError, CronExpr
 from cronsec.strategies import expressions, invalid_expressions
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(expressions(fields=(5, 6, 7), day_items=True, whitespace=True))
 def test_every_expression_constructs(text):
     CronExpr(text)
@@ -30,7 +30,7 @@ def test_every_density_constructs(text):
     CronExpr(text)
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(invalid_expressions())
 def test_every_invalid_expression_raises_cron_error(text):
     with pytest.raises(CronError):
