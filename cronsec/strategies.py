@@ -32,15 +32,17 @@ fields, names, macros, wrap-around ranges, the SPEC section 8 day items, a year.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 try:
     from hypothesis import strategies as st
-    from hypothesis.strategies import DrawFn as Draw
 except ImportError as err:  # pragma: no cover - exercised by installing without the extra
     raise ImportError(
         "cronsec.strategies needs hypothesis: pip install 'cronsec[hypothesis]'"
     ) from err
+
+if TYPE_CHECKING:  # only for annotations: DrawFn is newer than the oldest hypothesis 6
+    from hypothesis.strategies import DrawFn as Draw
 
 __all__ = ["expressions", "invalid_expressions"]
 
@@ -53,15 +55,13 @@ class _Spec(NamedTuple):
     low: int
     high: int
     names: tuple[str, ...]  # names[i] is the name of value low + i
-    star_last: int  # the last value `*` covers (day-of-week: 6, though 7 is valid)
 
 
-_SECOND = _Spec(0, 59, (), 59)
-_HOUR = _Spec(0, 23, (), 23)
-_DOM = _Spec(1, 31, (), 31)
-_MONTH = _Spec(1, 12, _MONTHS, 12)
-_DOW = _Spec(0, 7, _WEEKDAYS, 6)
-_YEAR = _Spec(1970, 9999, (), 9999)
+_SECOND = _Spec(0, 59, ())
+_HOUR = _Spec(0, 23, ())
+_DOM = _Spec(1, 31, ())
+_MONTH = _Spec(1, 12, _MONTHS)
+_DOW = _Spec(0, 7, _WEEKDAYS)
 
 _DENSE = ("*", "*", "*/n", "*/n", "a-b/n", "a/n", "a-b")
 _SPARSE = ("a", "a", "a", "a-b", "a-b/n", "a/n")
