@@ -9,12 +9,17 @@ days one by one.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING
 
 from ._parse import DayItem, Fields
 
-DayTable = Sequence[int]  # index (length - 28) * 7 + weekday of the 1st (Sunday 0)
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
+
+    # index (length - 28) * 7 + weekday of the 1st (Sunday 0) -> bitmask of fire days
+    DayTable: TypeAlias = "array[int]"
 _TYPECODE = "I" if array("I").itemsize >= 4 else "L"  # 32 bits hold a month's day mask
 
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -52,7 +57,9 @@ def _nearest_weekday(day: int, length: int, first: int) -> int:
     return day
 
 
-def _day_of_month_mask(days: Iterable[int], items: Iterable[DayItem], length: int, first: int) -> int:
+def _day_of_month_mask(
+    days: Iterable[int], items: Iterable[DayItem], length: int, first: int
+) -> int:
     mask = 0
     for day in days:
         if day <= length:
@@ -68,7 +75,9 @@ def _day_of_month_mask(days: Iterable[int], items: Iterable[DayItem], length: in
     return mask
 
 
-def _day_of_week_mask(weekdays: Iterable[int], items: Iterable[DayItem], length: int, first: int) -> int:
+def _day_of_week_mask(
+    weekdays: Iterable[int], items: Iterable[DayItem], length: int, first: int
+) -> int:
     mask = 0
     for weekday in weekdays:
         for day in range(1 + (weekday - first) % 7, length + 1, 7):
@@ -98,13 +107,13 @@ def _bits(values: Iterable[int]) -> int:
     return mask
 
 
-def _members(mask: int) -> Tuple[int, ...]:
+def _members(mask: int) -> tuple[int, ...]:
     return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
 
 
 @lru_cache(maxsize=512)
 def _build(
-    days: int, day_items: Tuple[DayItem, ...], weekdays: int, weekday_items: Tuple[DayItem, ...]
+    days: int, day_items: tuple[DayItem, ...], weekdays: int, weekday_items: tuple[DayItem, ...]
 ) -> DayTable:
     plain_days, plain_weekdays = _members(days), _members(weekdays)
     dom = [_day_of_month_mask(plain_days, day_items, n, w) for n, w in _COMBOS]
@@ -135,7 +144,7 @@ def is_restricted(fields: Fields, which: str) -> bool:
     return masks != [_full(n) for n, _ in _COMBOS]
 
 
-def _year_kinds(years: Optional[Tuple[int, ...]]) -> Iterable[int]:
+def _year_kinds(years: tuple[int, ...] | None) -> Iterable[int]:
     """The distinct (leap, weekday of Jan 1) kinds among ``years``: at most 14."""
     if years is None:
         return range(14)  # every kind occurs within years 1..9999
@@ -156,7 +165,7 @@ def _kind_year(kind: int) -> int:
     return year
 
 
-def ever_fires(table: DayTable, months: Tuple[int, ...], years: Optional[Tuple[int, ...]]) -> bool:
+def ever_fires(table: DayTable, months: tuple[int, ...], years: tuple[int, ...] | None) -> bool:
     """Whether some allowed month of some allowed year has a fire day."""
     for kind in _year_kinds(years):
         year = _kind_year(kind)

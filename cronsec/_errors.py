@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 _WHOLE = 200  # an expression up to this long is shown whole
 _WINDOW = 60  # characters of context shown either side of the token in a longer one
 
@@ -26,7 +24,7 @@ class CronError(ValueError):
         message: str,
         *,
         text: str,
-        field: Optional[str],
+        field: str | None,
         token: str,
         position: int,
     ) -> None:
@@ -54,7 +52,5 @@ class CronError(ValueError):
         return (_rebuild, (self.reason, self.text, self.field, self.token, self.position))
 
 
-def _rebuild(
-    message: str, text: str, field: Optional[str], token: str, position: int
-) -> CronError:
+def _rebuild(message: str, text: str, field: str | None, token: str, position: int) -> CronError:
     return CronError(message, text=text, field=field, token=token, position=position)

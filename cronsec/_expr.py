@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Dict, Iterator, Optional, Tuple, Union
+from typing import Any, Union
 
 from . import _aware, _zones
 from ._days import day_table, ever_fires, is_restricted
@@ -14,7 +15,7 @@ from ._search import Search, bits, year_runs
 TzArg = Union[tzinfo, str, None]
 
 
-def _compile(text: str) -> Tuple[Search, Tuple[Any, ...]]:
+def _compile(text: str) -> tuple[Search, tuple[Any, ...]]:
     """Parse and check ``text``: its search tables and its meaning (for == and hash)."""
     fields = parse(text)
     table = day_table(fields)
@@ -36,7 +37,7 @@ def _compile(text: str) -> Tuple[Search, Tuple[Any, ...]]:
     return search, (*masks, table.tobytes(), runs)
 
 
-def _zone_key(zone: Optional[tzinfo]) -> object:
+def _zone_key(zone: tzinfo | None) -> object:
     """A hashable stand-in for a zone (dateutil zones are not hashable)."""
     if zone is None:
         return None
@@ -47,7 +48,7 @@ def _zone_key(zone: Optional[tzinfo]) -> object:
     return zone
 
 
-_INSTANCES: Dict[Tuple[type, str, object], CronExpr] = {}
+_INSTANCES: dict[tuple[type, str, object], CronExpr] = {}
 _MAX_INSTANCES = 4096
 
 
@@ -62,9 +63,9 @@ class CronExpr:
     __slots__ = ("_hourfull", "_meaning", "_search", "_text", "_tz")
 
     _text: str
-    _tz: Optional[tzinfo]
+    _tz: tzinfo | None
     _search: Search
-    _meaning: Tuple[Any, ...]
+    _meaning: tuple[Any, ...]
     _hourfull: bool
 
     def __new__(cls, text: str, tz: TzArg = None) -> CronExpr:
@@ -96,7 +97,7 @@ class CronExpr:
     def __delattr__(self, name: str) -> None:
         raise AttributeError("CronExpr is immutable")
 
-    def __reduce__(self) -> Tuple[Any, ...]:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self._text, self._tz))
 
     @property
@@ -105,7 +106,7 @@ class CronExpr:
         return self._text
 
     @property
-    def tz(self) -> Optional[tzinfo]:
+    def tz(self) -> tzinfo | None:
         """The bound zone, or None."""
         return self._tz
 
@@ -139,7 +140,7 @@ class CronExpr:
 
     # -- the searches ---------------------------------------------------------
 
-    def _start(self, t: Optional[datetime]) -> datetime:
+    def _start(self, t: datetime | None) -> datetime:
         """Check ``t`` against the binding (SPEC 5); None means now."""
         if t is None:
             return datetime.now(self._tz if self._tz is not None else _zones.local_zone())
@@ -163,31 +164,31 @@ class CronExpr:
         """The latest naive fire time strictly before the naive ``t``."""
         return self._search.before(t)
 
-    def next(self, t: Optional[datetime] = None) -> datetime:
+    def next(self, t: datetime | None = None) -> datetime:
         """The earliest fire time strictly after ``t`` (default: now).
 
         Raises OverflowError when there is none before ``datetime.max``.
         """
-        if t.__class__ is datetime and t.tzinfo is None and self._tz is None:  # type: ignore[union-attr]
-            return self._search.after(t)  # type: ignore[arg-type]
+        if t.__class__ is datetime and t.tzinfo is None and self._tz is None:
+            return self._search.after(t)
         t = self._start(t)
         if t.utcoffset() is None:
             return self._search.after(t)
         return _aware.next_fire(self, t, self._zone_of(t))
 
-    def prev(self, t: Optional[datetime] = None) -> datetime:
+    def prev(self, t: datetime | None = None) -> datetime:
         """The latest fire time strictly before ``t`` (default: now).
 
         Raises OverflowError when there is none after ``datetime.min``.
         """
-        if t.__class__ is datetime and t.tzinfo is None and self._tz is None:  # type: ignore[union-attr]
-            return self._search.before(t)  # type: ignore[arg-type]
+        if t.__class__ is datetime and t.tzinfo is None and self._tz is None:
+            return self._search.before(t)
         t = self._start(t)
         if t.utcoffset() is None:
             return self._search.before(t)
         return _aware.prev_fire(self, t, self._zone_of(t))
 
-    def iter(self, start: Optional[datetime] = None, *, reverse: bool = False) -> Iterator[datetime]:
+    def iter(self, start: datetime | None = None, *, reverse: bool = False) -> Iterator[datetime]:
         """Fire times after ``start`` in order (before it, newest first, with reverse).
 
         The iterator ends where the datetime range does.

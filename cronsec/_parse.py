@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Union
 
 from ._errors import CronError
 
 MAX_LENGTH = 1024  # longer text is refused before any parsing work
 
-MONTHS = {n: i for i, n in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-WEEKDAYS = {n: i for i, n in enumerate("sun mon tue wed thu fri sat".split())}
+MONTHS = {
+    n: i
+    for i, n in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+WEEKDAYS = {n: i for i, n in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
 
 MACROS = {
     "@yearly": "0 0 0 1 1 *",
@@ -25,7 +30,7 @@ MACROS = {
 
 # Day items beyond plain values: ("L", n) is L-n, ("W", m) is mW, ("LW", n) is L-nW;
 # ("L", d) in day-of-week is dL, ("#", d, k) is d#k.
-DayItem = Union[Tuple[str, int], Tuple[str, int, int]]
+DayItem = Union[tuple[str, int], tuple[str, int, int]]
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class FieldSpec:
     name: str
     low: int
     high: int
-    names: Optional[Dict[str, int]] = None
+    names: dict[str, int] | None = None
 
 
 SECOND = FieldSpec("second", 0, 59)
@@ -52,16 +57,16 @@ SPECS = (SECOND, MINUTE, HOUR, DOM, MONTH, DOW, YEAR)
 class Fields:
     """A parsed expression: the sorted values of each field, before any day rule."""
 
-    seconds: Tuple[int, ...]
-    minutes: Tuple[int, ...]
-    hours: Tuple[int, ...]
-    days: Tuple[int, ...]
-    day_items: Tuple[DayItem, ...]
-    months: Tuple[int, ...]
-    weekdays: Tuple[int, ...]
-    weekday_items: Tuple[DayItem, ...]
-    years: Optional[Tuple[int, ...]]  # None: every year
-    field_texts: Tuple[Tuple[str, int], ...]  # (text, position) of each of the 7 fields
+    seconds: tuple[int, ...]
+    minutes: tuple[int, ...]
+    hours: tuple[int, ...]
+    days: tuple[int, ...]
+    day_items: tuple[DayItem, ...]
+    months: tuple[int, ...]
+    weekdays: tuple[int, ...]
+    weekday_items: tuple[DayItem, ...]
+    years: tuple[int, ...] | None  # None: every year
+    field_texts: tuple[tuple[str, int], ...]  # (text, position) of each of the 7 fields
 
 
 _VALUE = r"(?:[0-9]+|[A-Za-z]+)"
@@ -82,7 +87,7 @@ class _Field:
             message, text=self.text, field=self.spec.name, token=token, position=position
         )
 
-    def items(self) -> List[Tuple[str, int]]:
+    def items(self) -> list[tuple[str, int]]:
         """Split on commas; an empty item is an error pointing at its comma."""
         parts, pos = [], self.start
         for piece in self.body.split(","):
@@ -107,10 +112,12 @@ class _Field:
         if spec.names is None:
             if token.upper() in ("L", "W", "LW"):
                 raise self.fail(f"{token} is only allowed in the day fields", token, position)
-            raise self.fail(f"{token!r} is not a number (this field takes no names)", token, position)
+            raise self.fail(
+                f"{token!r} is not a number (this field takes no names)", token, position
+            )
         found = spec.names.get(token.lower())
         if found is None:
-            known = "-".join(n.upper() for n in (list(spec.names)[0], list(spec.names)[-1]))
+            known = "-".join(n.upper() for n in (next(iter(spec.names)), list(spec.names)[-1]))
             raise self.fail(f"unknown name {token!r} (names are {known})", token, position)
         return found
 
@@ -122,7 +129,7 @@ class _Field:
             raise self.fail("step must be 1 or more", token, position)
         return number
 
-    def ordinary(self, item: str, pos: int, match: re.Match[str]) -> List[int]:
+    def ordinary(self, item: str, pos: int, match: re.Match[str]) -> list[int]:
         """Expand `*`, `a`, `a-b` (wrapping when a > b) and their `/n` steps."""
         spec = self.spec
         step = self.step(match.group(4), pos + match.start(4)) if match.group(4) else 1
@@ -140,7 +147,7 @@ class _Field:
             values = self._span(item, pos, first, last)
         return values[::step]
 
-    def _span(self, item: str, pos: int, first: int, last: int) -> List[int]:
+    def _span(self, item: str, pos: int, first: int, last: int) -> list[int]:
         spec = self.spec
         if spec is DOW:
             # 7 is Sunday: a range starting at 7 starts at 0, one ending at 7 ends on Sunday.
@@ -156,7 +163,7 @@ class _Field:
         return list(range(first, spec.high + 1)) + list(range(spec.low, last + 1))
 
 
-def _day_of_month_item(f: _Field, item: str, pos: int) -> Optional[DayItem]:
+def _day_of_month_item(f: _Field, item: str, pos: int) -> DayItem | None:
     match = _DOM_ITEM.fullmatch(item)
     if match is None:
         if re.fullmatch(r"[wW][0-9]+", item, re.ASCII):
@@ -174,9 +181,11 @@ def _day_of_month_item(f: _Field, item: str, pos: int) -> Optional[DayItem]:
     return ("LW" if match.group(3) else "L", offset)
 
 
-def _day_of_week_item(f: _Field, item: str, pos: int) -> Optional[DayItem]:
+def _day_of_week_item(f: _Field, item: str, pos: int) -> DayItem | None:
     if item.upper() == "L":
-        raise f.fail("L alone is not a weekday: write dL for the last weekday d (5L, FRIL)", item, pos)
+        raise f.fail(
+            "L alone is not a weekday: write dL for the last weekday d (5L, FRIL)", item, pos
+        )
     if re.fullmatch(r"[lL](?:[0-9]+|[A-Za-z]{3})", item, re.ASCII):
         raise f.fail(f"write {item[1:]}L, not {item}", item, pos)
     match = _DOW_ITEM.fullmatch(item)
@@ -196,17 +205,17 @@ def _day_of_week_item(f: _Field, item: str, pos: int) -> Optional[DayItem]:
     return ("#", day, int(nth))
 
 
-def _parse_field(f: _Field) -> Tuple[List[int], List[DayItem]]:
+def _parse_field(f: _Field) -> tuple[list[int], list[DayItem]]:
     """All plain values and special day items of one field."""
-    values: List[int] = []
-    specials: List[DayItem] = []
+    values: list[int] = []
+    specials: list[DayItem] = []
     items = f.items()
     for item, pos in items:
         if item == "?" and f.spec in (DOM, DOW):
             if len(items) > 1:
                 raise f.fail("? stands alone in its field", "?", pos)
             return list(range(f.spec.low, 7 if f.spec is DOW else f.spec.high + 1)), []
-        special: Optional[DayItem] = None
+        special: DayItem | None = None
         if _looks_special(f.spec, item):
             special = (_day_of_month_item if f.spec is DOM else _day_of_week_item)(f, item, pos)
             if special is None:
@@ -244,7 +253,10 @@ def parse(text: str) -> Fields:
     if len(text) > MAX_LENGTH:
         raise CronError(
             f"expression is too long ({len(text)} characters, at most {MAX_LENGTH})",
-            text=text, field=None, token=text[MAX_LENGTH], position=MAX_LENGTH,
+            text=text,
+            field=None,
+            token=text[MAX_LENGTH],
+            position=MAX_LENGTH,
         )
     begin = len(text) - len(text.lstrip())
     end = len(text.rstrip())
@@ -256,26 +268,38 @@ def parse(text: str) -> Fields:
         if len(found) > 1:
             raise CronError(
                 f"a macro stands alone; {found[1][0]!r} follows {word!r}",
-                text=text, field=None, token=found[1][0], position=found[1][1],
+                text=text,
+                field=None,
+                token=found[1][0],
+                position=found[1][1],
             )
         expansion = MACROS.get(word.lower())
         if expansion is None:
             names = ", ".join(MACROS)
             raise CronError(
                 f"unknown macro {word!r} (macros are {names})",
-                text=text, field=None, token=word, position=pos,
+                text=text,
+                field=None,
+                token=word,
+                position=pos,
             )
         return parse(expansion)
     if len(found) > 7:
         raise CronError(
             f"too many fields ({len(found)}; 5, 6 or 7 with a year)",
-            text=text, field=None, token=found[7][0], position=found[7][1],
+            text=text,
+            field=None,
+            token=found[7][0],
+            position=found[7][1],
         )
     if len(found) < 5:
         raise CronError(
             f"too few fields ({len(found)}; 6 are: second minute hour day-of-month month "
             "day-of-week, or 5 without the second)",
-            text=text, field=None, token=text[begin:end], position=begin,
+            text=text,
+            field=None,
+            token=text[begin:end],
+            position=begin,
         )
     if len(found) == 5:
         found.insert(0, ("0", -1))
@@ -284,7 +308,7 @@ def parse(text: str) -> Fields:
     results = []
     for spec, (body, pos) in zip(SPECS, found[:6]):
         results.append(_parse_field(_Field(text, spec, body, pos)))
-    years: List[int] = []
+    years: list[int] = []
     if found[6][0] != "*":  # the common case: no year field, and no 8030-value set to build
         years = sorted(set(_parse_field(_Field(text, YEAR, *found[6]))[0]))
     return Fields(

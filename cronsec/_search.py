@@ -9,10 +9,12 @@ days by bit arithmetic, and a single ``datetime`` is built at the end.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING
 
-from ._days import DayTable
+if TYPE_CHECKING:
+    from ._days import DayTable
 
 NONE = 255
 _LENGTHS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -50,7 +52,7 @@ def backward_table(mask: int, high: int) -> bytes:
     return bytes(table)
 
 
-def year_runs(years: Tuple[int, ...]) -> Tuple[range, ...]:
+def year_runs(years: tuple[int, ...]) -> tuple[range, ...]:
     """A sorted set of years as maximal arithmetic runs (``*/2`` is one range)."""
     runs, i = [], 0
     while i < len(years):
@@ -75,7 +77,7 @@ def _month_shape(y: int, mo: int) -> int:
     return (length - 28) * 7 + (yy + yy // 4 - yy // 100 + yy // 400 + _SAKAMOTO[mo] + 1) % 7
 
 
-_SHAPES: List[Optional[bytes]] = [None] * 10001  # per year, filled on first use: 13 bytes each
+_SHAPES: list[bytes | None] = [None] * 10001  # per year, filled on first use: 13 bytes each
 
 
 def _year_shapes(y: int) -> bytes:
@@ -92,8 +94,16 @@ class Search:
     """Lookup tables for one expression and the two searches over them."""
 
     __slots__ = (
-        "days", "hour_b", "hour_f", "minute_b", "minute_f", "month_b", "month_f",
-        "second_b", "second_f", "years",
+        "days",
+        "hour_b",
+        "hour_f",
+        "minute_b",
+        "minute_f",
+        "month_b",
+        "month_f",
+        "second_b",
+        "second_f",
+        "years",
     )
 
     def __init__(
@@ -103,7 +113,7 @@ class Search:
         hours: int,
         months: int,
         days: DayTable,
-        years: Optional[Tuple[range, ...]],
+        years: tuple[range, ...] | None,
     ) -> None:
         self.second_f, self.second_b = forward_table(seconds, 59), backward_table(seconds, 59)
         self.minute_f, self.minute_b = forward_table(minutes, 59), backward_table(minutes, 59)
@@ -172,7 +182,12 @@ class Search:
 
     def forward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
         """The earliest fire time at or after y-mo-d h:mi:s (s may be 60: carry)."""
-        second_f, minute_f, hour_f, month_f = self.second_f, self.minute_f, self.hour_f, self.month_f
+        second_f, minute_f, hour_f, month_f = (
+            self.second_f,
+            self.minute_f,
+            self.hour_f,
+            self.month_f,
+        )
         days = self.days
         while True:
             if self.years is not None and not self._year_ok(y):
@@ -212,7 +227,12 @@ class Search:
 
     def backward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
         """The latest fire time at or before y-mo-d h:mi:s (s may be -1: borrow)."""
-        second_b, minute_b, hour_b, month_b = self.second_b, self.minute_b, self.hour_b, self.month_b
+        second_b, minute_b, hour_b, month_b = (
+            self.second_b,
+            self.minute_b,
+            self.hour_b,
+            self.month_b,
+        )
         days = self.days
         while True:
             if self.years is not None and not self._year_ok(y):
