@@ -27,6 +27,10 @@ class SoonClock(SystemClock):
     """The system clock, shifted so that the next whole second is ``lead`` seconds away."""
 
     def __init__(self, lead: float = 0.03) -> None:
+        self.aim(lead)
+
+    def aim(self, lead: float) -> None:
+        """Shift again, so that the next whole second is ``lead`` seconds from now."""
         frac = time.time() % 1.0
         self.shift = timedelta(seconds=(1.0 - lead) - frac)
 
@@ -61,8 +65,10 @@ def test_add_wakes_an_idle_timer_at_once() -> None:
     # With no job the timer waits up to 5 s; the add must wake it, or the fire
     # 30 ms ahead would come seconds late and miss the 1 s wait below.
     fired = threading.Event()
-    with Scheduler(tz="UTC", clock=SoonClock(0.3)) as sched:
+    clock = SoonClock()
+    with Scheduler(tz="UTC", clock=clock) as sched:
         assert wait_for(lambda: any(t.name == "cronsec-timer" for t in threading.enumerate()))
+        clock.aim(0.05)
         sched.add("* * * * * *", fired.set, name="late-add")
         assert fired.wait(1.0)
 
