@@ -456,3 +456,32 @@ def test_fake_clock_wait_ends_when_the_clock_reaches_the_deadline() -> None:
     assert done.wait(5)
     thread.join()
 
+
+
+def test_lateness_statistics_last_mean_max_p99() -> None:
+    clock, sched = make(utc(2026, 5, 1))
+    job = sched.add("* * * * * *", Recorder(), name="stats")
+    assert job.lateness == (0, 0.0, 0.0, 0.0, 0.0)
+    late = {50, 120, 199}  # three of 200 wakes come 0.5 s late (before the next instant)
+    for k in range(1, 201):
+        clock.set(utc(2026, 5, 1) + timedelta(seconds=k + (0.5 if k in late else 0)))
+        sched.run_pending()
+    stats = job.lateness
+    assert (stats.n, job.fires, job.misses) == (200, 200, 0)
+    assert stats.last == 0.0
+    assert stats.max == 0.5 and stats.p99 == 0.5  # the 198th of 200 sorted values
+    assert stats.mean == pytest.approx(1.5 / 200)
+
+
+def test_added_paused_fires_only_after_resume_and_fire_time_is_none_outside() -> None:
+    from cronsec import fire_time
+
+    clock, sched = make(utc(2026, 5, 1))
+    rec = Recorder()
+    job = sched.add("* * * * * *", rec, name="later", paused=True)
+    assert job.next_fire is None
+    run_until(sched, clock, utc(2026, 5, 1, 0, 0, 5))
+    job.resume()
+    run_until(sched, clock, utc(2026, 5, 1, 0, 0, 7))
+    assert rec.utc == [utc(2026, 5, 1, 0, 0, 6), utc(2026, 5, 1, 0, 0, 7)]
+    assert fire_time() is None
