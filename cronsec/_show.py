@@ -9,6 +9,7 @@ without walking every second of a month.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from ._expr import CronExpr
@@ -40,14 +41,17 @@ class Counter:
             even = [0] * 24
         if self.zone is None:
             return even
-        irregular = [not self._regular(day, h) for h in range(-1, 24)]
-        if not any(irregular):
+        try:
+            irregular = [not self._regular(day, h) for h in range(-1, 24)]
+            if not any(irregular):
+                return even
+            counts = list(even)
+            for h in range(24):
+                # An hour after an offset change may hold the fire of a skipped time (SPEC 4).
+                if irregular[h] or irregular[h + 1]:
+                    counts[h] = self._count_hour(day, h)
+        except OverflowError:  # the first or last day of the datetime range: count evenly
             return even
-        counts = list(even)
-        for h in range(24):
-            # An hour after an offset change may hold the fire of a skipped time (SPEC 4).
-            if irregular[h] or irregular[h + 1]:
-                counts[h] = self._count_hour(day, h)
         return counts
 
     def _instants(self, day: date, h: int, m: int, s: int) -> list[datetime]:
@@ -60,6 +64,8 @@ class Counter:
     def _regular(self, day: date, h: int) -> bool:
         """Whether wall hour ``h`` of ``day`` (-1: the day before's 23) keeps one UTC offset."""
         if h < 0:
+            if day == date.min:
+                return True
             day, h = day - timedelta(days=1), 23
         zone = self.zone
         offsets = set()
@@ -74,7 +80,7 @@ class Counter:
         start = min(self._instants(day, h, 0, 0))
         end = max(self._instants(day, h + 1, 0, 0))
         count = 0
-        for fire in self.expr.iter(start - _ONE_SECOND):
+        for fire in _at_or_after(self.expr, start):
             if fire.astimezone(timezone.utc) >= end:
                 break
             if fire.date() == day and fire.hour == h:
@@ -83,15 +89,18 @@ class Counter:
 
     def day_fires(self, day: date, limit: int) -> tuple[list[datetime], datetime | None]:
         """The first ``limit`` fire times on ``day`` (wall date) and the last one."""
-        if self.zone is None:
-            start = datetime(day.year, day.month, day.day)
-            end = start + timedelta(days=1)
-        else:
-            start = min(self._instants(day, 0, 0, 0))
-            end = max(self._instants(day, 24, 0, 0))
+        try:
+            if self.zone is None:
+                start = datetime(day.year, day.month, day.day)
+                end = start + timedelta(days=1) if day < date.max else datetime.max
+            else:
+                start = min(self._instants(day, 0, 0, 0))
+                end = max(self._instants(day, 24, 0, 0))
+        except OverflowError:  # a zone's day at the very end of the datetime range
+            return [], None
         found: list[datetime] = []
         last: datetime | None = None
-        for fire in self.expr.iter(start - _ONE_SECOND):
+        for fire in _at_or_after(self.expr, start):
             if fire.date() > day:
                 break
             if fire.date() == day:
@@ -107,6 +116,18 @@ class Counter:
         if last is not None and last.date() != day:
             last = None
         return found, last
+
+
+def _at_or_after(expr: CronExpr, start: datetime) -> Iterator[datetime]:
+    """Fire times at or after ``start``, also when ``start`` is the first of the range."""
+    try:
+        before = start - _ONE_SECOND
+    except OverflowError:
+        if expr.match(start):
+            yield start
+        yield from expr.iter(start)
+        return
+    yield from expr.iter(before)
 
 
 def _count_text(n: int) -> str:
@@ -205,12 +226,11 @@ def render(
     """
     counter = Counter(expr, zone)
     per_day: dict[date, list[int]] = {}
-    day = first
-    while day <= last:
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
         hours = counter.hours_of(day)
         if any(hours):
             per_day[day] = hours
-        day += timedelta(days=1)
     counts = {d: sum(h) for d, h in per_day.items()}
     head = [
         expr.text.strip() + (f"  ({_zone_name(zone)})" if zone is not None else ""),

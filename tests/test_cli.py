@@ -416,3 +416,15 @@ def test_show_day_that_does_not_fire(capsys):
     assert "not in the month or year drawn" in capsys.readouterr().err
     assert run("show", "0 0 0 1 * *", "--day", "2026-02-30")[0] == 2
     assert "is not YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_show_at_the_ends_of_the_datetime_range():
+    code, out = run("show", "59 59 23 * * *", "--month", "9999-12", "--day", "9999-12-31")
+    assert code == 0
+    assert out.splitlines()[-3] == "Friday 9999-12-31: 1 fire, at 23:59:59"
+    code, out = run("show", "0 0 0 * * *", "--month", "0001-01")
+    assert code == 0
+    assert out.splitlines()[-3] == "Monday 0001-01-01: 1 fire, at 00:00:00"
+    code, out = run("show", "0 0 0 1 1 * 2026", "--month", "2027-03")
+    assert code == 0
+    assert out.splitlines()[-2:] == ["No fire times in March 2027.", "It never fires after that."]
