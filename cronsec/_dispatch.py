@@ -155,6 +155,9 @@ class Timetable:
             instant = job.expr.next(t)
         except OverflowError:
             return None
+        except Exception:  # an engine bug must stop this job only, not the timer
+            logger.exception("job %r: no next fire time after %s; it stops", job.name, t)
+            return None
         return self._slot_of(job, instant)
 
     def _slot_of(self, job: Job, instant: datetime) -> Slot:

@@ -265,21 +265,30 @@ class Scheduler(Timetable):
             assert pool is not None
             # stop() (or a stop() then start()) replaces self._thread: this loop ends.
             while self._thread is me:
-                tasks = self._collect(self.clock.now())
-                if tasks:
-                    if not pool.submit(tasks):
-                        for task in tasks:
-                            task.cancel()
-                    # Let the workers pick their tasks up before the next
-                    # instants are computed: that work competes for the GIL.
-                    cond.release()
-                    try:
-                        pool.drained(HANDOFF)
-                    finally:
-                        cond.acquire()
-                    continue
-                self._look_ahead_all()
-                self.clock.wait(cond, self._deadline())
+                try:
+                    self._step(pool)
+                except Exception:  # a bug, not a job's error: log it, never die
+                    logger.exception("cronsec timer: unexpected error; carrying on")
+                    cond.wait(1.0)
+
+    def _step(self, pool: WorkerPool) -> None:
+        """One turn of the timer: dispatch what is due, or wait for the next target."""
+        cond = self._cond
+        tasks = self._collect(self.clock.now())
+        if tasks:
+            if not pool.submit(tasks):
+                for task in tasks:
+                    task.cancel()
+            # Let the workers pick their tasks up before the next instants
+            # are computed: that work competes with them for the GIL.
+            cond.release()
+            try:
+                pool.drained(HANDOFF)
+            finally:
+                cond.acquire()
+            return
+        self._look_ahead_all()
+        self.clock.wait(cond, self._deadline())
 
     def _ensure_pool(self) -> WorkerPool:
         if self._pool is None:

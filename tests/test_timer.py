@@ -485,3 +485,21 @@ def test_added_paused_fires_only_after_resume_and_fire_time_is_none_outside() ->
     run_until(sched, clock, utc(2026, 5, 1, 0, 0, 7))
     assert rec.utc == [utc(2026, 5, 1, 0, 0, 6), utc(2026, 5, 1, 0, 0, 7)]
     assert fire_time() is None
+
+
+def test_an_engine_error_stops_that_job_only(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken:
+        text = "broken"
+
+        def next(self, t: datetime) -> datetime:
+            raise RuntimeError("engine bug")
+
+    clock, sched = make(utc(2026, 5, 1))
+    bad = sched.add("* * * * * *", Recorder(), name="bad")
+    good = sched.add("* * * * * *", Recorder(), name="good")
+    bad.expr = Broken()  # type: ignore[assignment]
+    with caplog.at_level(logging.ERROR, logger="cronsec"):
+        run_until(sched, clock, utc(2026, 5, 1, 0, 0, 5))
+    assert "'bad'" in caplog.text and "engine bug" in caplog.text
+    assert bad.fires == 1 and bad.next_fire is None  # its first instant was known already
+    assert good.fires == 5
