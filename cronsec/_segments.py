@@ -30,7 +30,7 @@ SECOND, DAY = timedelta(seconds=1), timedelta(days=1)
 PROBE = DAY
 # Transitions are kept inside [FLOOR, CEIL] so that instant + offset (|offset| < 24 h)
 # stays in the datetime range; beyond them the offset is taken as constant.
-FLOOR, CEIL = MIN + 2 * DAY, MAX - 2 * DAY
+FLOOR, CEIL = MIN + 2 * DAY, MAX.replace(microsecond=0) - 2 * DAY
 # A wall time can only repeat one shown less than 48 h earlier (|offset| < 24 h).
 REACH = 2 * DAY
 
@@ -234,8 +234,9 @@ class Probe(Source):
 
     def __init__(self, zone: tzinfo, u: datetime) -> None:
         self.zone = zone
-        self.a = max(FLOOR, min(u, CEIL) - 400 * DAY)  # probed instants [a, b]
-        self.b = min(CEIL, max(u, FLOOR) + 400 * DAY)
+        u = min(max(u, FLOOR), CEIL).replace(microsecond=0)
+        self.a = FLOOR if u - FLOOR < 400 * DAY else u - 400 * DAY  # probed instants [a, b]
+        self.b = CEIL if CEIL - u < 400 * DAY else u + 400 * DAY
         self.start = offset_at(zone, self.a)
         self.changes = self._probe(self.a, self.start, self.b)
         self.table = self._table()
@@ -243,12 +244,12 @@ class Probe(Source):
     def grow(self, up: bool) -> Table:
         span = max(self.b - self.a, 800 * DAY)
         if up and self.b < CEIL:
-            b = min(CEIL, self.b + span)
+            b = CEIL if CEIL - self.b <= span else self.b + span
             end = self.changes[-1][1] if self.changes else self.start
             self.changes = self.changes + self._probe(self.b, end, b)
             self.b = b
         elif not up and self.a > FLOOR:
-            a = max(FLOOR, self.a - span)
+            a = FLOOR if self.a - FLOOR <= span else self.a - span
             start = offset_at(self.zone, a)
             self.changes = self._probe(a, start, self.a) + self.changes
             self.a, self.start = a, start
@@ -307,6 +308,9 @@ def pick_source(zone: tzinfo, u: datetime) -> Source:
     return Probe(zone, u)
 
 
+_FAR = 20 * 366 * DAY  # a probe window this far away is started afresh, not grown
+
+
 class Timeline:
     """A zone's current source of tables; searches ask it for more as they go."""
 
@@ -324,10 +328,7 @@ class Timeline:
         if not tab.below <= u < tab.above:
             with self._lock:
                 src = self.source
-                if (
-                    isinstance(src, Probe)
-                    and not src.a - 20 * 366 * DAY < u < src.b + 20 * 366 * DAY
-                ):
+                if isinstance(src, Probe) and (src.a - u > _FAR or u - src.b > _FAR):
                     src = self.source = Probe(self.zone, u)  # far away: a fresh window
                 tab = src.table
                 while tab.lo is not None and u < tab.lo:
