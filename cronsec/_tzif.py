@@ -114,11 +114,16 @@ def _parse_day(text: str) -> _Day | None:
     if m is None:
         return None
     secs = _seconds(m.group(6)) if m.group(6) else 7200
+    if abs(secs) > 167 * 3600:
+        return None
     if m.group(1):
-        return ("J", int(m.group(1)), 0, 0, secs)
+        return ("J", int(m.group(1)), 0, 0, secs) if 1 <= int(m.group(1)) <= 365 else None
     if m.group(2):
-        return ("n", int(m.group(2)), 0, 0, secs)
-    return ("M", int(m.group(3)), int(m.group(4)), int(m.group(5)), secs)
+        return ("n", int(m.group(2)), 0, 0, secs) if int(m.group(2)) <= 365 else None
+    month, week, day = int(m.group(3)), int(m.group(4)), int(m.group(5))
+    if not (1 <= month <= 12 and 1 <= week <= 5 and day <= 6):
+        return None
+    return ("M", month, week, day, secs)
 
 
 def parse_posix(text: str) -> PosixRule | None:
