@@ -200,8 +200,10 @@ class Scheduler(Timetable):
         with self._cond:
             if self._thread is not None:
                 raise RuntimeError("this scheduler is already running")
-            self._ensure_pool()
-            self._thread = threading.Thread(target=self._loop, name="cronsec-timer", daemon=True)
+            pool = self._ensure_pool()
+            self._thread = threading.Thread(
+                target=self._loop, args=(pool,), name="cronsec-timer", daemon=True
+            )
             self._thread.start()
 
     def stop(self, wait: bool = True) -> None:
@@ -256,13 +258,13 @@ class Scheduler(Timetable):
             batch.wait()
         return deadline
 
-    def _loop(self) -> None:
+    def _loop(self, pool: WorkerPool) -> None:
         """The timer thread: wait until the earliest target, dispatch, repeat."""
         cond = self._cond
         me = threading.current_thread()
         with cond:
-            pool = self._pool
-            assert pool is not None
+            # The pool is handed over at start(): a stop() that runs before this thread
+            # takes the lock has already cleared self._pool.
             # stop() (or a stop() then start()) replaces self._thread: this loop ends.
             while self._thread is me:
                 try:
