@@ -145,8 +145,16 @@ class Scheduler(Timetable):
 
         def register(func: F) -> F:
             self.add(
-                expr, func, args, kwargs, name, tz=tz, misfire_grace=misfire_grace,
-                coalesce=coalesce, max_instances=max_instances, jitter=jitter,
+                expr,
+                func,
+                args,
+                kwargs,
+                name,
+                tz=tz,
+                misfire_grace=misfire_grace,
+                coalesce=coalesce,
+                max_instances=max_instances,
+                jitter=jitter,
             )
             return func
 
