@@ -17,11 +17,12 @@ an instant, and no search steps second by second.
 from __future__ import annotations
 
 from bisect import bisect_right
+from contextlib import suppress
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from . import _segments
-from ._segments import MAX, MIN, Mismatch, Table, Timeline, _cache
+from ._segments import MAX, MIN, Mismatch, Source, Table, Timeline, _cache
 
 if TYPE_CHECKING:
     from ._expr import CronExpr
@@ -84,7 +85,6 @@ def _forward(
     one meant (1 µs later): that is how ``match`` asks "is this instant a fire".
     """
     src, tab, k = tl.locate(u)
-    hourfull = expr._hourfull
     d = tab.offs[k] - off
     c: datetime | None
     try:
@@ -93,6 +93,14 @@ def _forward(
         c = _after(expr, None) if d < _ZERO else None
     else:
         c = _after(expr, (x - _US if x > MIN else None) if incl else x)
+    return _walk_up(expr, tl, src, tab, k, c)
+
+
+def _walk_up(
+    expr: CronExpr, tl: Timeline, src: Source, tab: Table, k: int, c: datetime | None
+) -> Fire:
+    """Carry on forward from segment ``k``, ``c`` its first match at or after the start."""
+    hourfull = expr._hourfull
     while True:
         if c is not None and c < tab.ew[k]:
             if not hourfull:
@@ -123,7 +131,6 @@ def _forward(
 def _backward(expr: CronExpr, tl: Timeline, u: datetime, wall: datetime, off: timedelta) -> Fire:
     """The last fire instant before ``u`` (``wall`` at ``off`` in the caller's zone)."""
     src, tab, k = tl.locate(u)
-    hourfull = expr._hourfull
     d = tab.offs[k] - off
     c: datetime | None
     try:
@@ -132,6 +139,21 @@ def _backward(expr: CronExpr, tl: Timeline, u: datetime, wall: datetime, off: ti
         c = _before(expr, None) if d > _ZERO else None
     else:
         c = _before(expr, x)
+    return _walk_down(expr, tl, src, tab, k, c, u)
+
+
+def _walk_down(
+    expr: CronExpr,
+    tl: Timeline,
+    src: Source,
+    tab: Table,
+    k: int,
+    c: datetime | None,
+    u: datetime,
+) -> Fire:
+    """Carry on backward from segment ``k`` (``c`` its last match before the threshold);
+    ``u`` is the starting instant, which a gap's fire must precede."""
+    hourfull = expr._hourfull
     while True:
         if c is not None and c >= tab.sw[k]:
             if not hourfull:
@@ -165,59 +187,54 @@ def _search(expr: CronExpr, t: datetime, zone: tzinfo, up: bool) -> Fire:
         return step(expr, _segments.timeline(zone, u), u, wall, off)
 
 
-def _aware(c: datetime, zone: tzinfo, fold: int) -> datetime:
+def _aware(c: datetime, seg: timedelta, fold: int, zone: tzinfo) -> datetime:
     return c.replace(tzinfo=zone, fold=1) if fold else _combine(c, c.time(), zone)
 
 
 def next_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
     """Earliest fire instant strictly after the aware ``t``, as an aware datetime in ``zone``."""
-    # The common case inline: t in zone's offset, the answer in the same segment.
-    off = t.utcoffset()
-    if off is not None:
-        wall = _combine(t, t.time())
+    # The common case inline: t shows a wall time of zone that happens only once,
+    # so its segment is known from the wall alone, without asking for utcoffset.
+    if t.tzinfo is zone:
         tl = _cache.get(id(zone))
         if tl is not None and tl.zone is zone:
-            tab = tl.source.table
-            try:
-                u = wall - off
-            except OverflowError:
-                u = MIN if off > _ZERO else MAX
-            if tab.below <= u < tab.above:
-                k = bisect_right(tab.trans, u)
-                if tab.offs[k] == off and not tab.reps[k]:
-                    try:
-                        c = expr._naive_next(wall)
-                    except OverflowError:
-                        c = MAX
-                    if c < tab.ew[k]:
-                        return _combine(c, c.time(), zone)
-    c, _, fold = _search(expr, t, zone, True)
-    return _aware(c, zone, fold)
+            src = tl.source
+            tab = src.table
+            wall = _combine(t, t.time())
+            i = bisect_right(tab.clean, wall) - 1
+            if i >= 0 and wall < tab.clean_end[i]:
+                k = tab.clean_seg[i]
+                try:
+                    c: datetime | None = expr._naive_next(wall)
+                except OverflowError:
+                    c = None
+                if c is not None and c < tab.ew[k]:
+                    return _combine(c, c.time(), zone)
+                with suppress(Mismatch):
+                    return _aware(*_walk_up(expr, tl, src, tab, k, c), zone)
+    return _aware(*_search(expr, t, zone, True), zone)
 
 
 def prev_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
     """Latest fire instant strictly before the aware ``t``, as an aware datetime in ``zone``."""
-    off = t.utcoffset()
-    if off is not None:
-        wall = _combine(t, t.time())
+    if t.tzinfo is zone:
         tl = _cache.get(id(zone))
         if tl is not None and tl.zone is zone:
-            tab = tl.source.table
-            try:
-                u = wall - off
-            except OverflowError:
-                u = MIN if off > _ZERO else MAX
-            if tab.below <= u < tab.above:
-                k = bisect_right(tab.trans, u)
-                if tab.offs[k] == off and not tab.reps[k]:
-                    try:
-                        c = expr._naive_prev(wall)
-                    except OverflowError:
-                        c = MIN
-                    if c >= tab.sw[k] and k >= tab.first and c > MIN:
-                        return _combine(c, c.time(), zone)
-    c, _, fold = _search(expr, t, zone, False)
-    return _aware(c, zone, fold)
+            src = tl.source
+            tab = src.table
+            wall = _combine(t, t.time())
+            i = bisect_right(tab.clean, wall) - 1
+            if i >= 0 and wall < tab.clean_end[i]:
+                k = tab.clean_seg[i]
+                try:
+                    c: datetime | None = expr._naive_prev(wall)
+                except OverflowError:
+                    c = None
+                if c is not None and c >= tab.fresh[k]:
+                    return _combine(c, c.time(), zone)
+                with suppress(Mismatch):
+                    return _aware(*_walk_down(expr, tl, src, tab, k, c, wall - tab.offs[k]), zone)
+    return _aware(*_search(expr, t, zone, False), zone)
 
 
 def match_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> bool:

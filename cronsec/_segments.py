@@ -50,7 +50,8 @@ class Table:
     Segment ``k`` runs from instant ``trans[k-1]`` to ``trans[k]`` at ``offs[k]``
     and shows wall times ``sw[k]`` (inclusive) to ``ew[k]``. ``reps[k]`` are its
     wall intervals that earlier segments showed already (second occurrences);
-    ``cover[k]`` says they include all the previous segment showed. A window
+    ``cover[k]`` says they include all the previous segment showed, and walls
+    from ``fresh[k]`` to ``ew[k]`` are all first occurrences. A window
     table knows instants from ``lo`` to ``hi`` only (``None``: to that end of
     time) and ``first`` is the lowest segment a search may enter.
     """
@@ -58,9 +59,13 @@ class Table:
     __slots__ = (
         "above",
         "below",
+        "clean",
+        "clean_end",
+        "clean_seg",
         "cover",
         "ew",
         "first",
+        "fresh",
         "hi",
         "lo",
         "offs",
@@ -109,6 +114,30 @@ class Table:
             self.cover.append(
                 bool(merged) and merged[0][0] <= true_sw[k] and merged[0][1] >= ew[k - 1]
             )
+        # fresh[k]: from this wall on, segment k shows only first occurrences (the fast path).
+        self.fresh = list(self.sw)
+        for k, rep in enumerate(self.reps):
+            if len(rep) == 1 and rep[0][0] <= true_sw[k]:
+                self.fresh[k] = max(rep[0][1], self.sw[k])
+            elif rep:
+                self.fresh[k] = ew[k]
+        # Clean wall ranges [clean[i], clean_end[i]) of segment clean_seg[i]: each wall
+        # there happens exactly once, so an aware datetime showing it needs no utcoffset.
+        self.clean: list[datetime] = []
+        self.clean_end: list[datetime] = []
+        self.clean_seg: list[int] = []
+        limit = MAX if hi is None else hi + offs[n] - 2 * REACH
+        for k in range(self.first, n + 1):
+            end = min(ew[k], limit)
+            j = k + 1
+            while j <= n and trans[j - 1] < trans[k] + 2 * REACH:
+                end = min(end, true_sw[j])
+                j += 1
+            start = self.fresh[k]
+            if start < end and (not self.clean or start >= self.clean_end[-1]):
+                self.clean.append(start)
+                self.clean_end.append(end)
+                self.clean_seg.append(k)
 
     def segment_of(self, u: datetime) -> int:
         return bisect_right(self.trans, u)
