@@ -14,7 +14,8 @@ expressions (the peers' common ground). It measures, microseconds per call:
     change. Peers are iterators: each call constructs one at the start time
     and takes one value (that is how they answer "next after t"); cronsec's
     is ``CronExpr.next(t)``. Before timing, every peer's answers are compared
-    with cronsec's; the number that differ is shown beside its time;
+    with cronsec's; the number that differ is shown beside its time, and only
+    peers that agree on every start count as "fastest peer";
 (b) iterating forward from 2026-03-01 over the change (300 values), per value;
 (c) cronsec aware ``next`` against naive ``next`` of the same expression from
     the same wall times in June 2026, away from any change: the ratio is the
@@ -33,7 +34,7 @@ import platform
 import random
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -41,11 +42,13 @@ from zoneinfo import ZoneInfo
 from cronsec import CronExpr
 
 perf = time.perf_counter_ns
+UTC = timezone.utc
 NY = ZoneInfo("America/New_York")
 CHANGE = datetime(2026, 3, 8, 3, tzinfo=NY)  # 02:00 EST became 03:00 EDT
 
+# Weekdays by name: APScheduler numbers them from Monday = 0.
 CORPUS = [
-    "*/5 * * * 1-5",
+    "*/5 * * * mon-fri",
     "0 9 * * mon-fri",
     "30 2 * * *",  # skipped on 2026-03-08
     "0 * * * *",  # hour-full: no fire in the gap
@@ -60,8 +63,8 @@ def starts(n: int) -> list[datetime]:
     month = datetime(2026, 3, 1, tzinfo=NY)
     out = [month + timedelta(seconds=rng.randrange(31 * 86400)) for _ in range(n - n // 4)]
     out += [CHANGE + timedelta(seconds=rng.randrange(-86400, 86400)) for _ in range(n // 4)]
-    # aware arithmetic is wall arithmetic: normalise each to a real instant
-    return [(t.astimezone(NY)) for t in out]
+    # aware arithmetic is wall arithmetic: go through UTC to get real instants
+    return [t.astimezone(UTC).astimezone(NY) for t in out]
 
 
 def best(fn: Callable[[], Any], calls: int, repeats: int) -> float:
@@ -121,13 +124,13 @@ def peers() -> dict[str, tuple[Callable[[str], Callable[[datetime], datetime]], 
 
         def aps_next(expr: str) -> Callable[[datetime], datetime]:
             trigger = CronTrigger.from_crontab(expr, timezone=NY)
-            return lambda t: trigger.get_next_fire_time(None, t + timedelta(microseconds=1))
+            return lambda t: trigger.get_next_fire_time(t, t)  # strictly after t
 
         def aps_iter(expr: str, start: datetime, n: int) -> list[datetime]:
             trigger = CronTrigger.from_crontab(expr, timezone=NY)
             out, t = [], start
             for _ in range(n):
-                t = trigger.get_next_fire_time(t, t + timedelta(microseconds=1))
+                t = trigger.get_next_fire_time(t, t)
                 out.append(t)
             return out
 
@@ -181,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             diff = differences(fn, ours, ts)
             us = best(lambda: [fn(t) for t in ts], len(ts), max(2, repeats // 2))
             cells.append(f" {fmt(us, diff):>22}")
-            fastest = us if fastest is None else min(fastest, us)
+            if not diff:  # only a peer that gives cronsec's answers counts as the fastest
+                fastest = us if fastest is None else min(fastest, us)
         ratio = f"{fastest / mine:6.1f}x" if fastest else "     -"
         if fastest:
             worst_speedup = min(worst_speedup, fastest / mine)

@@ -201,8 +201,14 @@ def next_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
             src = tl.source
             tab = src.table
             wall = _combine(t, t.time())
-            i = bisect_right(tab.clean, wall) - 1
-            if i >= 0 and wall < tab.clean_end[i]:
+            i = tab.hint
+            if not tab.clean[i] <= wall < tab.clean_end[i]:
+                i = bisect_right(tab.clean, wall) - 1
+                if i >= 0 and wall < tab.clean_end[i]:
+                    tab.hint = i
+                else:
+                    i = -1
+            if i >= 0:
                 k = tab.clean_seg[i]
                 try:
                     c: datetime | None = expr._naive_next(wall)
@@ -223,8 +229,14 @@ def prev_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
             src = tl.source
             tab = src.table
             wall = _combine(t, t.time())
-            i = bisect_right(tab.clean, wall) - 1
-            if i >= 0 and wall < tab.clean_end[i]:
+            i = tab.hint
+            if not tab.clean[i] <= wall < tab.clean_end[i]:
+                i = bisect_right(tab.clean, wall) - 1
+                if i >= 0 and wall < tab.clean_end[i]:
+                    tab.hint = i
+                else:
+                    i = -1
+            if i >= 0:
                 k = tab.clean_seg[i]
                 try:
                     c: datetime | None = expr._naive_prev(wall)

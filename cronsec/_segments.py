@@ -67,6 +67,7 @@ class Table:
         "first",
         "fresh",
         "hi",
+        "hint",
         "lo",
         "offs",
         "reps",
@@ -126,6 +127,7 @@ class Table:
         self.clean: list[datetime] = []
         self.clean_end: list[datetime] = []
         self.clean_seg: list[int] = []
+        self.hint = 0  # the clean range last used (a guess; always checked)
         limit = MAX if hi is None else hi + offs[n] - 2 * REACH
         for k in range(self.first, n + 1):
             end = min(ew[k], limit)
@@ -138,6 +140,8 @@ class Table:
                 self.clean.append(start)
                 self.clean_end.append(end)
                 self.clean_seg.append(k)
+        if not self.clean:  # never matches: every search takes the general path
+            self.clean, self.clean_end, self.clean_seg = [MAX], [MAX], [0]
 
     def segment_of(self, u: datetime) -> int:
         return bisect_right(self.trans, u)
