@@ -178,6 +178,20 @@ def _walk_down(
             c = _before(expr, ew)
 
 
+_BOUND = (
+    "this CronExpr is bound to a zone, so it needs an aware datetime: "
+    "pass e.g. datetime.now(expr.tz) or t.replace(tzinfo=expr.tz)"
+)
+
+
+def _naive(expr: CronExpr, t: datetime, up: bool) -> datetime:
+    """A ``t`` whose tzinfo gives no offset is naive (SPEC 5): naive results, if unbound."""
+    if expr.tz is not None:
+        raise TypeError(_BOUND)
+    wall = _combine(t, t.time())
+    return expr._naive_next(wall) if up else expr._naive_prev(wall)
+
+
 def _search(expr: CronExpr, t: datetime, zone: tzinfo, up: bool) -> Fire:
     u, wall, off = _instant(t)
     step = _forward if up else _backward
@@ -218,6 +232,8 @@ def next_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
                     return _combine(c, c.time(), zone)
                 with suppress(Mismatch):
                     return _aware(*_walk_up(expr, tl, src, tab, k, c), zone)
+    if t.utcoffset() is None:
+        return _naive(expr, t, True)
     return _aware(*_search(expr, t, zone, True), zone)
 
 
@@ -246,18 +262,28 @@ def prev_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
                     return _combine(c, c.time(), zone)
                 with suppress(Mismatch):
                     return _aware(*_walk_down(expr, tl, src, tab, k, c, wall - tab.offs[k]), zone)
+    if t.utcoffset() is None:
+        return _naive(expr, t, False)
     return _aware(*_search(expr, t, zone, False), zone)
 
 
 def match_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> bool:
-    """Whether the aware ``t`` is a fire instant in ``zone``."""
+    """Whether the aware ``t`` is a fire instant in ``zone``: the first fire from 1 µs before."""
+    if t.utcoffset() is None:
+        if expr.tz is not None:
+            raise TypeError(_BOUND)
+        return expr.match(_combine(t, t.time()))
     if t.microsecond:
         return False
     u, wall, off = _instant(t)
     if u > MIN:
         u -= _US
-    try:
-        c, seg, _ = _forward(expr, _segments.timeline(zone, u), u, wall, off, incl=True)
-    except (OverflowError, Mismatch):
-        return False
-    return c - wall == seg - off
+    for _ in range(2):  # a second time if the zone turned out to need probing
+        try:
+            c, seg, _ = _forward(expr, _segments.timeline(zone, u), u, wall, off, incl=True)
+        except OverflowError:
+            return False
+        except Mismatch:
+            continue
+        return c - wall == seg - off
+    return False

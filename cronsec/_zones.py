@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 
 
 def resolve_zone(tz: tzinfo | str) -> tzinfo:
@@ -45,6 +45,8 @@ def local_zone() -> tzinfo:
 
 
 def _find_local(env: str | None) -> tzinfo:
+    if env is not None and not env.strip(" :"):
+        return timezone.utc  # POSIX: TZ set but empty is UTC
     if env:
         name = env[1:] if env.startswith(":") else env
         if os.path.isabs(name):
