@@ -141,3 +141,39 @@ def test_tzif_that_disagrees_with_the_zone_is_dropped_for_probing() -> None:
     src = S.pick_source(fake, datetime(2026, 1, 1))
     assert isinstance(src, S.Probe)
     check_table(fake, src.table, random.Random(3))
+
+
+def test_tzif_found_in_the_tzdata_package_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("tzdata")
+    monkeypatch.setattr(zoneinfo, "TZPATH", ())
+    data = _tzif.read_key("America/New_York")
+    assert data is not None and data.startswith(b"TZif")
+    parsed = _tzif.parse_tzif(data)
+    assert parsed is not None and parsed.rule is not None
+
+
+def test_threads_growing_one_probed_zone_agree() -> None:
+    """Searches on many threads, each making one probe window grow its own way."""
+    import threading
+
+    from cronsec import CronExpr
+
+    tz = pytest.importorskip("dateutil.tz")
+    reference = tz.gettz.nocache("Europe/Berlin")
+    shared = tz.gettz.nocache("Europe/Berlin")  # a zone object no search has seen yet
+    years = list(range(1950, 2031, 5))
+    e = CronExpr("0 30 2 * * *")
+    want = [e.next(datetime(y, 3, 20, tzinfo=reference)).astimezone(timezone.utc) for y in years]
+    got: dict[int, list[datetime]] = {}
+
+    def work(i: int) -> None:
+        order = years[i:] + years[:i]
+        res = {y: e.next(datetime(y, 3, 20, tzinfo=shared)).astimezone(timezone.utc) for y in order}
+        got[i] = [res[y] for y in years]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(got) == 8 and all(v == want for v in got.values())
