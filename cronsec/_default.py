@@ -14,7 +14,7 @@ from types import FrameType
 from typing import Any, Callable, TypeVar
 
 from ._expr import CronExpr
-from ._scheduler import DEFAULT, Grace, Scheduler, _Default
+from ._scheduler import DEFAULT, Delays, Grace, Scheduler, _Default
 
 __all__ = ["default_scheduler", "every", "run", "start"]
 
@@ -45,11 +45,12 @@ def every(
     coalesce: bool | _Default = DEFAULT,
     max_instances: int | _Default = DEFAULT,
     jitter: float | _Default = DEFAULT,
+    retry: Delays = DEFAULT,
 ) -> Callable[[F], F]:
     """Decorator: register the function on the default scheduler; return it unchanged."""
     return default_scheduler().every(
         expr, name=name, args=args, kwargs=kwargs, tz=tz, misfire_grace=misfire_grace,
-        coalesce=coalesce, max_instances=max_instances, jitter=jitter,
+        coalesce=coalesce, max_instances=max_instances, jitter=jitter, retry=retry,
     )
 
 

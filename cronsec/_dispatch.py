@@ -7,11 +7,11 @@ every method runs under the scheduler's lock, on whichever thread runs a step
 
 from __future__ import annotations
 
-import functools
 import logging
 import random
 from datetime import datetime, timedelta, timezone
 
+from ._claims import CATCHUP_LIMIT, Grant, StoreSide
 from ._job import Job, Slot
 from ._pool import Task
 
@@ -20,19 +20,24 @@ __all__ = ["CATCHUP_LIMIT", "Timetable"]
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
 
-# More fires than this due at once for one job (a clock stepped far ahead):
-# count this many, then skip straight to the latest due instant.
-CATCHUP_LIMIT = 10_000
 
-
-class Timetable:
+class Timetable(StoreSide):
     """Each job's next instants, and the decision for each due fire."""
 
     _jobs: dict[str, Job]
     _rng: random.Random
 
     def _collect(self, now: datetime) -> list[Task]:
-        """Tasks for every fire due at ``now``, earliest first; moves each job on."""
+        """Tasks for every fire due at ``now``, earliest first; moves each job on.
+
+        The policies grant fires (catch-up after a restart first, then the due
+        instants, then due retries); the store then decides which of them
+        this process runs.
+        """
+        grants: list[Grant] = []
+        for job in [j for j in self._jobs.values() if j._catch_up_pending]:
+            if not job._removed:
+                self._apply_catch_up(job, now, grants)
         due = [
             job for job in self._jobs.values()
             if not job._paused and job._slot is not None and job._slot.target <= now
@@ -40,7 +45,6 @@ class Timetable:
         # Earliest first; of fires due together, the usually quick ones first, so
         # that a CPU-bound run that starts with them cannot hold the GIL ahead of them.
         due.sort(key=lambda job: (job._slot.target if job._slot else now, job._cost))
-        tasks: list[Task] = []
         for job in due:
             batch = self._take_due(job, now)
             if job.policy.coalesce and len(batch) > 1:
@@ -49,13 +53,39 @@ class Timetable:
                 batch = batch[-1:]
             late: list[Slot] = []
             for slot in batch:
-                task = self._dispatch(job, slot, now, late)
-                if task is not None:
-                    tasks.append(task)
+                if self._grant(job, slot, now, late):
+                    grants.append(Grant(job, slot))
             if late:
                 grace = job.policy.misfire_grace
                 self._missed(job, late, now, f"too late (misfire_grace {grace}s)")
-        return tasks
+        grants += self._take_retries(now)
+        return self._claim(grants, now)
+
+    def _apply_catch_up(self, job: Job, now: datetime, grants: list[Grant]) -> None:
+        """The fires that passed while no scheduler ran the job: run or count them.
+
+        With ``coalesce``, the latest one runs if within ``catch_up`` seconds;
+        without, each one within it does (``max_instances`` permitting). The
+        rest are counted as missed and logged: never silently lost.
+        """
+        if job._paused:
+            job._catch_up_pending = False  # pausing says: not those
+            return
+        passed = self._catch_up(job, now)
+        if not passed:
+            return
+        window = job.policy.catch_up
+        run = [
+            s for s in (passed[-1:] if job.policy.coalesce else passed)
+            if window is None or (now - s.utc).total_seconds() <= window
+        ]
+        missed = passed[: len(passed) - len(run)]  # the window keeps the latest ones
+        if missed:
+            why = f"passed while no scheduler ran it (catch_up {window}s, coalesce {job.coalesce})"
+            self._missed(job, missed, now, why)
+        for slot in run:
+            if self._grant(job, slot, now, None):
+                grants.append(Grant(job, slot, "catch_up"))
 
     def _take_due(self, job: Job, now: datetime) -> list[Slot]:
         """Pop the job's due instants, in order, leaving its next one in ``_slot``."""
@@ -88,16 +118,19 @@ class Timetable:
             job.name, CATCHUP_LIMIT, latest.isoformat(),
         )
 
-    def _dispatch(self, job: Job, slot: Slot, now: datetime, late: list[Slot]) -> Task | None:
-        """Decide one fire: too late (appended to ``late``), skipped, or a task to run.
+    def _grant(self, job: Job, slot: Slot, now: datetime, late: list[Slot] | None) -> bool:
+        """Decide one fire: too late (appended to ``late``), skipped, or granted (True).
 
-        The one place where a fire is granted: a store's claim on
-        ``(job, slot.instant)`` belongs here.
+        A granted fire counts in ``running`` until it ends; the store's claim
+        (``_claim``) still decides whether this process runs it. ``late`` None:
+        no grace check (a catch-up fire, already decided).
         """
         grace = job.policy.misfire_grace
-        if grace is not None and (now - slot.target).total_seconds() > grace:
+        if late is not None and grace is not None and (now - slot.target).total_seconds() > grace:
             late.append(slot)
-            return None
+            return False
+        if job._retries:
+            self._drop_retries(job)
         with job._lock:
             if job.running >= job.policy.max_instances:
                 job.skips += 1
@@ -110,12 +143,7 @@ class Timetable:
                 "job %r: fire for %s skipped: %d run(s) still going (max_instances %d)",
                 job.name, slot.instant.isoformat(), job.running, job.policy.max_instances,
             )
-            return None
-        instant, target = slot.instant, slot.target
-        return Task(
-            functools.partial(job._execute, instant, target),
-            functools.partial(job._cancelled, instant),
-        )
+        return not skip
 
     def _missed(self, job: Job, slots: list[Slot], now: datetime, why: str) -> None:
         """Count ``slots`` as missed, with one warning for the lot."""
@@ -142,11 +170,17 @@ class Timetable:
         job._after_known = True
 
     def _deadline(self) -> datetime | None:
-        """When the timer must next wake: the earliest target of an active job."""
+        """When the timer must next wake: the earliest target or retry of an active job."""
         targets = [
             job._slot.target for job in self._jobs.values()
             if not job._paused and job._slot is not None
         ]
+        retry = self._retry_deadline()
+        if retry is not None:
+            targets.append(retry)
+        if any(job._catch_up_pending for job in self._jobs.values()):
+            # A catch-up the store has not answered yet: ask when the backoff ends.
+            targets.append(self._retry_at if self._retry_at is not None else self.clock.now())
         return min(targets) if targets else None
 
     def _slot_after(self, job: Job, t: datetime) -> Slot | None:

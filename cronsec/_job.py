@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ._expr import CronExpr
     from ._scheduler import Scheduler
 
-__all__ = ["DEFAULT_POLICY", "Job", "Lateness", "Policy", "Slot", "fire_time"]
+__all__ = ["DEFAULT_POLICY", "Job", "Lateness", "Policy", "Retry", "Slot", "fire_time"]
 
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
@@ -35,6 +35,12 @@ class Policy(NamedTuple):
     """Runs of this job at one time; a fire that would exceed it is skipped."""
     jitter: float = 0.0
     """Start each fire up to this many seconds late, at random (spreads load)."""
+    retry: tuple[float, ...] = ()
+    """Delays (seconds) of the retries after a run that raised: ``(10, 30, 60)``, three."""
+    catch_up: float | None = 3600.0
+    """After a restart, a fire passed while down runs if at most this old. None: any age."""
+    on_store_error: str = "miss"
+    """When the store cannot be reached: "miss" (do not fire) or "fire" (fire locally)."""
 
     def check(self) -> Policy:
         """Return self, or raise ValueError naming the bad setting."""
@@ -44,6 +50,16 @@ class Policy(NamedTuple):
             raise ValueError(f"max_instances must be an int >= 1, got {self.max_instances!r}")
         if not self.jitter >= 0 or math.isinf(self.jitter):
             raise ValueError(f"jitter must be a finite number >= 0, got {self.jitter!r}")
+        if not isinstance(self.retry, tuple) or not all(
+            isinstance(d, (int, float)) and 0 <= d < math.inf for d in self.retry
+        ):
+            raise ValueError(f"retry must be a tuple of delays >= 0 (seconds), got {self.retry!r}")
+        if self.catch_up is not None and not self.catch_up >= 0:
+            raise ValueError(f"catch_up must be >= 0 or None, got {self.catch_up!r}")
+        if self.on_store_error not in ("miss", "fire"):
+            raise ValueError(
+                f'on_store_error must be "miss" or "fire", got {self.on_store_error!r}'
+            )
         return self
 
 
@@ -59,6 +75,17 @@ class Slot(NamedTuple):
     """The same instant in UTC: compared and subtracted safely."""
     target: datetime
     """When to start it, in UTC: ``utc`` plus this fire's jitter."""
+
+
+class Retry(NamedTuple):
+    """A retry waiting for its time, as the timer keeps it."""
+
+    due: datetime
+    """When to run it (UTC)."""
+    instant: datetime
+    """The scheduled instant of the fire it retries."""
+    attempt: int
+    """1 for the first retry."""
 
 
 class Lateness(NamedTuple):
@@ -92,8 +119,14 @@ class Job:
     Counters: ``fires`` (runs started), ``misses`` (instants that did not run
     because they were too late or coalesced into a later one), ``skips``
     (instants that found ``max_instances`` runs still going), ``errors``
-    (runs that raised). Every scheduled instant ends in exactly one of fires,
-    misses or skips.
+    (runs that raised, retries included). Every scheduled instant ends in
+    exactly one of fires, misses or skips, or, with a store shared with
+    other processes, ``elsewhere`` (another process claimed and fired it).
+
+    ``unclaimed``: instants the store could not be asked about (unreachable);
+    they are also counted in misses, or in fires for a job that fires locally
+    (``on_store_error="fire"``). ``retries``: retries started;
+    ``retries_dropped``: retries given up for a newer fire (``max_instances``).
     """
 
     def __init__(
@@ -120,6 +153,11 @@ class Job:
         self._last_utc: datetime | None = None  # latest instant handled
         self._paused = False
         self._removed = False
+        self._first_utc: datetime | None = None  # first instant after add(), for catch-up
+        self._catch_up_pending = False  # ask the store what passed before add()
+        self._retries: list[Retry] = []  # waiting retries, oldest first
+        self._record_next: datetime | None = None  # a completion to record (UTC)
+        self._recording = False  # a worker is recording completions
         # Counters: changed under self._lock, by the timer and by workers.
         self._lock = threading.Lock()
         self.fires = 0
@@ -127,6 +165,10 @@ class Job:
         self.skips = 0
         self.errors = 0
         self.running = 0
+        self.elsewhere = 0
+        self.unclaimed = 0
+        self.retries = 0
+        self.retries_dropped = 0
         self.last_fire: datetime | None = None
         self._late_count = 0
         self._late_sum = 0.0
@@ -208,12 +250,18 @@ class Job:
 
     # -- running, on a worker thread -------------------------------------------
 
-    def _execute(self, instant: datetime, target: datetime) -> None:
-        """Run one fire on a worker: check it is not too late, call, count."""
+    def _execute(
+        self, instant: datetime, target: datetime, kind: str = "fire", attempt: int = 0
+    ) -> None:
+        """Run one fire on a worker: check it is not too late, call, count, retry or record.
+
+        ``kind`` is "fire" (on time, checked against the grace and timed),
+        "catch_up" (decided at start, after a restart) or "retry" (``attempt``).
+        """
         now = self._scheduler.clock.now()
         late = (now - target).total_seconds()
         grace = self.policy.misfire_grace
-        if grace is not None and late > grace:
+        if kind == "fire" and grace is not None and late > grace:
             # It waited in the pool's queue for a free worker for too long.
             with self._lock:
                 self.misses += 1
@@ -224,28 +272,41 @@ class Job:
             )
             return
         with self._lock:
-            self.fires += 1
-            self.last_fire = instant
-            self._late_count += 1
-            self._late_sum += late
-            self._late_last = late
-            if late > self._late_max or self._late_count == 1:
-                self._late_max = late
-            self._late_window.append(late)
+            if kind == "retry":
+                self.retries += 1
+            else:
+                self.fires += 1
+                self.last_fire = instant
+            if kind == "fire":  # lateness measures the timer, not restarts or retries
+                self._late_count += 1
+                self._late_sum += late
+                self._late_last = late
+                if late > self._late_max or self._late_count == 1:
+                    self._late_max = late
+                self._late_window.append(late)
         _current.instant = instant
         began = time.perf_counter()
+        failed = False
         try:
             self.func(*self.args, **self.kwargs)
         except BaseException:
+            failed = True
             with self._lock:
                 self.errors += 1
-            logger.exception("job %r raised (fire for %s)", self.name, instant.isoformat())
+            again = f", retry {attempt}" if attempt else ""
+            logger.exception(
+                "job %r raised (fire for %s%s)", self.name, instant.isoformat(), again
+            )
         finally:
             _current.instant = None
             took = time.perf_counter() - began
             with self._lock:
                 self.running -= 1
                 self._cost += (took - self._cost) * 0.25
+        if failed and attempt < len(self.policy.retry):
+            self._scheduler._retry_later(self, instant, attempt + 1)
+        else:
+            self._scheduler._completed(self, instant)
 
     def _cancelled(self, instant: datetime) -> None:
         """A fire dropped from the queue by stop(): counted as missed."""

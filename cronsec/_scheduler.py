@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Callable, TypeVar, Union
 
@@ -24,6 +24,8 @@ from ._expr import CronExpr
 from ._job import Job, Policy
 from ._pool import Batch, WorkerPool
 from ._zones import local_zone, resolve_zone
+from .stores._base import Store
+from .stores._memory import MemoryStore
 
 __all__ = ["Scheduler"]
 
@@ -44,6 +46,7 @@ class _Default(enum.Enum):
 
 DEFAULT = _Default.DEFAULT
 Grace = Union[float, None, _Default]
+Delays = Union[Sequence[float], _Default]
 
 
 class Scheduler(Timetable):
@@ -53,6 +56,15 @@ class Scheduler(Timetable):
     zone). ``max_workers``: worker threads, started with the scheduler.
     ``clock``: where "now" comes from (a ``FakeClock`` in tests). The policy
     options are defaults for every job; ``add`` can override each.
+
+    ``store``: where fires are claimed and completions recorded
+    (``cronsec.stores``; default a private `MemoryStore`). A shared store
+    makes processes fire each instant once between them and catch up after
+    restarts (``catch_up``); ``on_store_error`` says what a job does when the
+    store cannot be reached ("miss": not fire; "fire": fire locally), and
+    ``store_backoff`` (min, max seconds) how long the scheduler then leaves it
+    alone before asking again, doubling on each failure. ``retry``: delays
+    of the retries after a run that raised, e.g. ``(10, 30, 60)``.
     """
 
     def __init__(
@@ -66,13 +78,22 @@ class Scheduler(Timetable):
         max_instances: int = 1,
         jitter: float = 0.0,
         rng: random.Random | None = None,
+        store: Store | None = None,
+        catch_up: float | None = 3600.0,
+        retry: Sequence[float] = (),
+        on_store_error: str = "miss",
+        store_backoff: tuple[float, float] = (1.0, 30.0),
     ) -> None:
         if max_workers < 1:
             raise ValueError(f"max_workers must be >= 1, got {max_workers}")
         self.tz: tzinfo | None = resolve_zone(tz) if tz is not None else None
         self.max_workers = max_workers
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self.policy = Policy(misfire_grace, coalesce, max_instances, jitter).check()
+        self.policy = Policy(
+            misfire_grace, coalesce, max_instances, jitter, _delays(retry), catch_up,
+            on_store_error,
+        ).check()
+        self._init_store(store if store is not None else MemoryStore(), store_backoff)
         self._rng = rng if rng is not None else random.Random()
         self._cond = threading.Condition(threading.Lock())
         self._jobs: dict[str, Job] = {}
@@ -95,6 +116,9 @@ class Scheduler(Timetable):
         max_instances: int | _Default = DEFAULT,
         jitter: float | _Default = DEFAULT,
         paused: bool = False,
+        retry: Delays = DEFAULT,
+        catch_up: Grace = DEFAULT,
+        on_store_error: str | _Default = DEFAULT,
     ) -> Job:
         """Register ``func(*args, **kwargs)`` to run at each instant of ``expr``.
 
@@ -115,6 +139,12 @@ class Scheduler(Timetable):
             policy = policy._replace(max_instances=max_instances)
         if jitter is not DEFAULT:
             policy = policy._replace(jitter=jitter)
+        if retry is not DEFAULT:
+            policy = policy._replace(retry=_delays(retry))
+        if catch_up is not DEFAULT:
+            policy = policy._replace(catch_up=catch_up)
+        if on_store_error is not DEFAULT:
+            policy = policy._replace(on_store_error=on_store_error)
         job = Job(self, bound, func, tuple(args), kwargs or {}, name, policy.check())
         job._paused = paused
         with self._cond:
@@ -124,6 +154,9 @@ class Scheduler(Timetable):
                     "them apart"
                 )
             job._slot = self._slot_after(job, self.clock.now())
+            # What passed before this add() (a restart) is the store's to tell.
+            job._first_utc = job._slot.utc if job._slot is not None else None
+            job._catch_up_pending = True
             self._jobs[name] = job
             self._cond.notify_all()
         return job
@@ -140,6 +173,9 @@ class Scheduler(Timetable):
         coalesce: bool | _Default = DEFAULT,
         max_instances: int | _Default = DEFAULT,
         jitter: float | _Default = DEFAULT,
+        retry: Delays = DEFAULT,
+        catch_up: Grace = DEFAULT,
+        on_store_error: str | _Default = DEFAULT,
     ) -> Callable[[F], F]:
         """Decorator: ``add`` the function, and return it unchanged."""
 
@@ -155,6 +191,9 @@ class Scheduler(Timetable):
                 coalesce=coalesce,
                 max_instances=max_instances,
                 jitter=jitter,
+                retry=retry,
+                catch_up=catch_up,
+                on_store_error=on_store_error,
             )
             return func
 
@@ -321,6 +360,15 @@ class Scheduler(Timetable):
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<Scheduler {state}, {len(self._jobs)} job(s)>"
+
+
+def _delays(retry: Sequence[float] | _Default) -> tuple[float, ...]:
+    """Retry delays as a tuple of floats (``Policy.check`` validates them)."""
+    if isinstance(retry, _Default):
+        return ()
+    if isinstance(retry, (int, float)):
+        raise TypeError(f"retry takes the delays, e.g. retry=(10, 30, 60), not {retry!r}")
+    return tuple(float(d) for d in retry)
 
 
 def _default_name(func: Callable[..., Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -20,14 +21,15 @@ class MemoryStore:
     memory stays bounded however long the process runs.
     """
 
-    def __init__(self, *, retention: float = 3600.0) -> None:
+    def __init__(self, *, retention: float = 7200.0) -> None:
         if retention <= 0:
             raise ValueError(f"retention must be positive, got {retention!r}")
         self._retention = int(retention)
         self._lock = threading.Lock()
         self._claims: set[tuple[str, int]] = set()
+        self._order: deque[tuple[str, int]] = deque()  # claims, oldest first (mostly)
+        self._newest = 0
         self._last: dict[str, int] = {}
-        self._pruned_at: int | None = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -40,8 +42,7 @@ class MemoryStore:
             self._check_open()
             if key in self._claims:
                 return False
-            self._claims.add(key)
-            self._maybe_prune(key[1])
+            self._add(key)
             return True
 
     def claim_many(self, claims: Sequence[tuple[str, datetime]]) -> list[bool]:
@@ -52,9 +53,8 @@ class MemoryStore:
             self._check_open()
             for key in keys:
                 won.append(key not in self._claims)
-                self._claims.add(key)
-            if keys:
-                self._maybe_prune(max(k[1] for k in keys))
+                if won[-1]:
+                    self._add(key)
         return won
 
     def record(self, job: str, instant: datetime) -> None:
@@ -79,17 +79,23 @@ class MemoryStore:
         with self._lock:
             self._closed = True
             self._claims.clear()
+            self._order.clear()
             self._last.clear()
 
     def _check_open(self) -> None:
         if self._closed:
             raise StoreClosed("MemoryStore is closed")
 
-    def _maybe_prune(self, newest: int) -> None:
-        # Prune by the instants claimed, not the wall clock, so a fake clock
-        # in tests and a real one behave alike; a tenth of the retention apart.
-        if self._pruned_at is not None and newest - self._pruned_at < self._retention // 10:
-            return
-        self._pruned_at = newest
-        horizon = newest - self._retention
-        self._claims = {c for c in self._claims if c[1] >= horizon}
+    def _add(self, key: tuple[str, int]) -> None:
+        """Keep the claim; forget those older than the retention behind the newest one.
+
+        Claims come in roughly increasing order, so dropping from the left of
+        the deque costs O(1) per claim; no pause to sweep the whole set.
+        """
+        self._claims.add(key)
+        self._order.append(key)
+        self._newest = max(self._newest, key[1])
+        horizon = self._newest - self._retention
+        order = self._order
+        while order and order[0][1] < horizon:
+            self._claims.discard(order.popleft())

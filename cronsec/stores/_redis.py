@@ -55,7 +55,7 @@ class RedisStore:
         url_or_client: Any = "redis://127.0.0.1:6379/0",
         *,
         prefix: str = "cronsec",
-        ttl: float = 3600.0,
+        ttl: float = 7200.0,
         socket_timeout: float = 1.0,
         socket_connect_timeout: float = 1.0,
         max_connections: int | None = 32,

@@ -65,7 +65,7 @@ class SQLiteStore:
         path: PathLike,
         *,
         timeout: float = 5.0,
-        retention: float = 3600.0,
+        retention: float = 7200.0,
         synchronous: str = "NORMAL",
     ) -> None:
         path = os.fspath(path)
