@@ -169,8 +169,13 @@ class CronExpr:
 
         Raises OverflowError when there is none before ``datetime.max``.
         """
-        if t.__class__ is datetime and t.tzinfo is None and self._tz is None:
-            return self._search.after(t)
+        if t.__class__ is datetime:  # the common cases first, without the checks of _start
+            zone = t.tzinfo
+            if zone is None:
+                if self._tz is None:
+                    return self._search.after(t)
+            else:
+                return _aware.next_fire(self, t, zone if self._tz is None else self._tz)
         t = self._start(t)
         if t.utcoffset() is None:
             return self._search.after(t)
@@ -181,8 +186,13 @@ class CronExpr:
 
         Raises OverflowError when there is none after ``datetime.min``.
         """
-        if t.__class__ is datetime and t.tzinfo is None and self._tz is None:
-            return self._search.before(t)
+        if t.__class__ is datetime:  # the common cases first, without the checks of _start
+            zone = t.tzinfo
+            if zone is None:
+                if self._tz is None:
+                    return self._search.before(t)
+            else:
+                return _aware.prev_fire(self, t, zone if self._tz is None else self._tz)
         t = self._start(t)
         if t.utcoffset() is None:
             return self._search.before(t)
