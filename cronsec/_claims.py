@@ -23,7 +23,7 @@ from .stores._base import Store, claim_many
 if TYPE_CHECKING:
     from ._clock import Clock
 
-__all__ = ["CATCHUP_LIMIT", "Grant", "StoreSide"]
+__all__ = ["CATCHUP_LIMIT", "Grant", "Recorder", "StoreSide"]
 
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
@@ -68,6 +68,7 @@ class StoreSide:
         self.store_failures = 0
         """Store calls that failed (claims, catch-up reads, completions)."""
         self._count_lock = threading.Lock()
+        self._recorder = Recorder(self)
         self._retry_at: datetime | None = None  # no claim before this (backing off)
         self._backoff = 0.0
         self._down_since: datetime | None = None
@@ -258,32 +259,74 @@ class StoreSide:
         )
 
     def _completed(self, job: Job, instant: datetime) -> None:
-        """Called when a fire is done with (ran, or failed for good): tell the store.
+        """Called when a fire is done with (ran, or failed for good): tell the store, later.
 
-        One record per job at a time: completions that arrive meanwhile leave
-        only their latest instant for the recording thread to send next (the
-        store keeps the maximum anyway), so a burst costs a round trip or two.
+        The recorder thread sends it, so the worker is free for the next fire
+        at once instead of waiting a round trip to the store.
         """
-        utc = instant.astimezone(UTC)
-        with job._lock:
-            if job._record_next is None or job._record_next < utc:
-                job._record_next = utc
-            if job._recording:
-                return
-            job._recording = True
-        while True:
-            with job._lock:
-                target, job._record_next = job._record_next, None
-                if target is None:
-                    job._recording = False
-                    return
-            try:
-                self.store.record(job.name, target)
-            except Exception as exc:
-                with self._count_lock:
-                    self.store_failures += 1
-                logger.warning(
-                    "job %r: could not record the completion of %s in %r: %s",
-                    job.name, target.isoformat(), self.store, exc,
-                )
+        self._recorder.submit(job, instant.astimezone(UTC))
 
+    def _record_failed(self, job: Job, utc: datetime, exc: Exception) -> None:
+        with self._count_lock:
+            self.store_failures += 1
+        logger.warning(
+            "job %r: could not record the completion of %s in %r: %s",
+            job.name, utc.isoformat(), self.store, exc,
+        )
+
+
+class Recorder:
+    """Sends completions to the store from a thread of its own.
+
+    Completions of one job that queue up while it sends collapse into the
+    latest (the store keeps the maximum anyway), so a burst of fires costs
+    one round trip per job. The thread starts on the first completion and
+    ends after `LINGER` idle seconds, so a scheduler at rest holds none.
+    """
+
+    LINGER = 5.0
+
+    def __init__(self, side: StoreSide) -> None:
+        self._side = side
+        self._cond = threading.Condition(threading.Lock())
+        self._pending: dict[Job, datetime] = {}
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Job, utc: datetime) -> None:
+        """Queue ``utc`` as the job's latest completion."""
+        with self._cond:
+            known = self._pending.get(job)
+            if known is None or known < utc:
+                self._pending[job] = utc
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="cronsec-recorder", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify_all()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every queued completion was sent (or failed); False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+    def _run(self) -> None:
+        store = self._side.store
+        while True:
+            with self._cond:
+                if not self._cond.wait_for(lambda: self._pending, self.LINGER):
+                    self._thread = None
+                    return
+                batch, self._pending = self._pending, {}
+                self._busy = True
+            try:
+                for job, utc in batch.items():
+                    try:
+                        store.record(job.name, utc)
+                    except Exception as exc:
+                        self._side._record_failed(job, utc, exc)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()

@@ -156,8 +156,6 @@ class Job:
         self._first_utc: datetime | None = None  # first instant after add(), for catch-up
         self._catch_up_pending = False  # ask the store what passed before add()
         self._retries: list[Retry] = []  # waiting retries, oldest first
-        self._record_next: datetime | None = None  # a completion to record (UTC)
-        self._recording = False  # a worker is recording completions
         # Counters: changed under self._lock, by the timer and by workers.
         self._lock = threading.Lock()
         self.fires = 0

@@ -33,6 +33,8 @@ logger = logging.getLogger("cronsec")
 UTC = timezone.utc
 F = TypeVar("F", bound=Callable[..., Any])
 
+# How long stop(wait=True) and run_pending() wait for completions to reach the store.
+FLUSH_TIMEOUT = 10.0
 # After a dispatch, how long the timer lets the workers take their tasks
 # before it computes the following instants (that work would hold the GIL).
 HANDOFF = 0.01
@@ -257,7 +259,9 @@ class Scheduler(Timetable):
         """Stop the timer: no fire starts after this returns.
 
         Fires queued for a busy pool are dropped (counted as missed). With
-        ``wait``, also wait until the runs in progress have finished.
+        ``wait``, also wait until the runs in progress have finished and their
+        completions reached the store (for at most 10 s). The store stays
+        open: close it yourself when done with it.
         """
         with self._cond:
             thread, self._thread = self._thread, None
@@ -270,6 +274,7 @@ class Scheduler(Timetable):
                 thread.join()
             if pool is not None:
                 pool.close(wait=True)
+            self._recorder.flush(FLUSH_TIMEOUT)
 
     @property
     def running(self) -> bool:
@@ -303,6 +308,7 @@ class Scheduler(Timetable):
             deadline = self._deadline()
         if wait:
             batch.wait()
+            self._recorder.flush(FLUSH_TIMEOUT)
         return deadline
 
     def _loop(self, pool: WorkerPool) -> None:

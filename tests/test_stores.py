@@ -330,6 +330,20 @@ def test_redis_a_retried_claim_finds_its_own_token(redis_url: str) -> None:
     store.close()
 
 
+def test_redis_claims_survive_a_script_flush(redis_server: RedisServer) -> None:
+    # A restarted Redis has forgotten the claim script: both paths load it again.
+    redis_server.start()
+    store = RedisStore(redis_server.url, prefix="flush")
+    assert claim_many(store, [("a", T0), ("b", T0)]) == [True, True]
+    client = redis_server.client()
+    client.script_flush()
+    assert claim_many(store, [("a", T0 + timedelta(seconds=1)), ("b", T0)]) == [True, False]
+    client.script_flush()
+    assert store.claim("a", T0 + timedelta(seconds=2)) is True
+    client.close()
+    store.close()
+
+
 def test_redis_password_goes_in_the_url(redis_factory: Callable[..., RedisServer]) -> None:
     server = redis_factory(password="s3cret")
     store = RedisStore(server.url)

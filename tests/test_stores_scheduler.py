@@ -325,3 +325,18 @@ def test_duplicate_names_are_refused_and_default_names_are_stable(tmp_path: Path
     with pytest.raises(ValueError, match="already"):
         sched.add("0 * * * * *", Fired.counts)
     sched.store.close()
+
+
+def test_stop_waits_until_completions_reached_the_store(tmp_path: Path) -> None:
+    # Real time, about a second: completions go to the store from a recorder
+    # thread (workers do not wait on it); stop(wait=True) flushes it.
+    store = SQLiteStore(tmp_path / "state.db")
+    done = threading.Event()
+    sched = Scheduler(tz="UTC", store=store)
+    job = sched.add("* * * * * *", done.set, name="tick")
+    sched.start()
+    assert done.wait(3)
+    sched.stop(wait=True)
+    assert job.last_fire is not None
+    assert store.last_completed("tick") == job.last_fire
+    store.close()

@@ -84,6 +84,7 @@ class RedisStore:
             errors.ReadOnlyError,
         )
         self._redis_error: type[BaseException] = errors.RedisError
+        self._no_script: type[BaseException] = errors.NoScriptError
         if isinstance(url_or_client, str):
             self.url = _redact(url_or_client)
             # One retry, no backoff: reconnects a pooled connection that a
@@ -129,11 +130,20 @@ class RedisStore:
             return []
 
         def run() -> list[Any]:
-            pipe = self._client.pipeline(transaction=False)
-            for key in keys:
-                self._claim_script(keys=[key], args=[uuid.uuid4().hex, self._ttl_ms], client=pipe)
-            result: list[Any] = pipe.execute()
-            return result
+            # EVALSHA itself, not Script objects: a pipeline of those asks
+            # SCRIPT EXISTS first, a second round trip on every call.
+            for attempt in range(2):
+                pipe = self._client.pipeline(transaction=False)
+                for key in keys:
+                    pipe.evalsha(self._claim_script.sha, 1, key, uuid.uuid4().hex, self._ttl_ms)
+                try:
+                    result: list[Any] = pipe.execute()
+                    return result
+                except self._no_script:  # a restarted Redis forgot it: load, send again
+                    if attempt:
+                        raise
+                    self._client.script_load(_CLAIM_LUA)
+            raise AssertionError("unreachable")  # pragma: no cover
 
         return [bool(won) for won in self._call(run)]
 
