@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import cronsec
 from cronsec.stores import MemoryStore, RedisStore, SQLiteStore, Store
@@ -55,7 +56,7 @@ def child(spec: str, seconds: float) -> None:
     sched = cronsec.Scheduler(tz="UTC", store=store, max_workers=10)
     starts: list[tuple[str, float, float]] = []
 
-    def recorder(name: str):  # type: ignore[no-untyped-def]
+    def recorder(name: str) -> Callable[[], None]:
         def call() -> None:
             start = time.time()
             instant = cronsec.fire_time()
@@ -82,11 +83,10 @@ def child(spec: str, seconds: float) -> None:
 
 def run(spec: str, processes: int, seconds: float) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    command = [sys.executable, __file__, "--child", spec, "--seconds", str(seconds)]
+    pipe = subprocess.PIPE
     procs = [
-        subprocess.Popen(
-            [sys.executable, __file__, "--child", spec, "--seconds", str(seconds)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
+        subprocess.Popen(command, stdin=pipe, stdout=pipe, text=True, env=env)
         for _ in range(processes)
     ]
     for p in procs:
@@ -187,11 +187,12 @@ def main() -> None:
                     f"{int(r['missed']):>6}"
                 )
             print("\nclaims per second (one thread): claim()  claim_many(20)")
-            for label, store in [
+            stores: list[tuple[str, Store]] = [
                 ("MemoryStore", MemoryStore()),
                 ("SQLiteStore", SQLiteStore(f"{tmp}/claims.db")),
                 ("RedisStore", RedisStore(url, prefix="bench-claims")),
-            ]:
+            ]
+            for label, store in stores:
                 one, many = claims_per_second(store)
                 print(f"{label:16} {one:>10,.0f} {many:>14,.0f}")
                 store.close()
