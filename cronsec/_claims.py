@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple, TypeVar
 from ._job import Job, Retry, Slot
 from ._pool import Task
 from .stores._base import Store, claim_many
+from .stores._memory import MemoryStore
 
 if TYPE_CHECKING:
     from ._clock import Clock
@@ -53,17 +54,17 @@ UNAVAILABLE = _Unavailable()
 class StoreSide:
     """Store calls for the scheduler; mixed into ``Timetable``, so under its lock."""
 
-    store: Store
     clock: Clock
     _cond: threading.Condition
     _jobs: dict[str, Job]
     store_backoff: tuple[float, float]
 
-    def _init_store(self, store: Store, backoff: tuple[float, float]) -> None:
+    def _init_store(self, store: Store | None, backoff: tuple[float, float]) -> None:
         lo, hi = backoff
         if not 0 < lo <= hi:
             raise ValueError(f"store_backoff must be (min, max) with 0 < min <= max, got {backoff}")
-        self.store = store
+        self._store_given = store is not None  # else a private MemoryStore
+        self.store: Store = store if store is not None else MemoryStore()
         self.store_backoff = (float(lo), float(hi))
         self.store_failures = 0
         """Store calls that failed (claims, catch-up reads, completions)."""
@@ -77,6 +78,22 @@ class StoreSide:
     def store_available(self) -> bool:
         """False from a failed store call until one succeeds again."""
         return self._down_since is None
+
+    def _check_retention(self, job: Job) -> None:
+        """Warn when the store forgets claims sooner than the job may still fire them."""
+        kept = getattr(self.store, "retention", None)
+        if not self._store_given or not isinstance(kept, (int, float)):
+            return
+        policy = job.policy
+        reach = [w for w in (policy.misfire_grace, policy.catch_up) if w is not None]
+        if policy.catch_up is None or policy.misfire_grace is None or max(reach) > kept:
+            logger.warning(
+                "job %r may fire an instant up to %s s late (misfire_grace %s, catch_up %s), "
+                "but %r keeps claims %g s: a claim could expire before a late fire, "
+                "which could then run twice; lower those or raise the store's retention",
+                job.name, max(reach) if len(reach) == 2 else "any",
+                policy.misfire_grace, policy.catch_up, self.store, kept,
+            )
 
     # -- under the lock, on the timer's step -----------------------------------
 

@@ -25,7 +25,6 @@ from ._job import Job, Policy
 from ._pool import Batch, WorkerPool
 from ._zones import local_zone, resolve_zone
 from .stores._base import Store
-from .stores._memory import MemoryStore
 
 __all__ = ["Scheduler"]
 
@@ -95,7 +94,12 @@ class Scheduler(Timetable):
             misfire_grace, coalesce, max_instances, jitter, _delays(retry), catch_up,
             on_store_error,
         ).check()
-        self._init_store(store if store is not None else MemoryStore(), store_backoff)
+        if store is not None and not isinstance(store, Store):
+            raise TypeError(
+                "store must have claim, record, last_completed and close "
+                f"(see cronsec.stores), got {type(store).__name__}"
+            )
+        self._init_store(store, store_backoff)
         self._rng = rng if rng is not None else random.Random()
         self._cond = threading.Condition(threading.Lock())
         self._jobs: dict[str, Job] = {}
@@ -148,6 +152,7 @@ class Scheduler(Timetable):
         if on_store_error is not DEFAULT:
             policy = policy._replace(on_store_error=on_store_error)
         job = Job(self, bound, func, tuple(args), kwargs or {}, name, policy.check())
+        self._check_retention(job)
         job._paused = paused
         with self._cond:
             if name in self._jobs:

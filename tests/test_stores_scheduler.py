@@ -340,3 +340,17 @@ def test_stop_waits_until_completions_reached_the_store(tmp_path: Path) -> None:
     assert job.last_fire is not None
     assert store.last_completed("tick") == job.last_fire
     store.close()
+
+
+def test_a_store_that_forgets_claims_too_soon_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    short = MemoryStore(retention=600)
+    with caplog.at_level(logging.WARNING, logger="cronsec"):
+        Scheduler(tz="UTC", store=short).add("* * * * * *", print, name="late", catch_up=3600)
+        assert "keeps claims 600 s" in caplog.text
+        caplog.clear()
+        Scheduler(tz="UTC", store=short).add("* * * * * *", print, name="ok", catch_up=300)
+        assert caplog.text == ""
+    with pytest.raises(TypeError, match="cronsec.stores"):
+        Scheduler(store=object())  # type: ignore[arg-type]

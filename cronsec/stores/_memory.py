@@ -32,6 +32,11 @@ class MemoryStore:
         self._last: dict[str, int] = {}
         self._closed = False
 
+    @property
+    def retention(self) -> float:
+        """Seconds a claim is kept, behind the newest instant claimed."""
+        return float(self._retention)
+
     def __repr__(self) -> str:
         return f"MemoryStore(retention={self._retention})"
 

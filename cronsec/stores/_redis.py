@@ -114,6 +114,11 @@ class RedisStore:
         self._record_script = self._client.register_script(_RECORD_LUA)
         self._closed = False
 
+    @property
+    def retention(self) -> float:
+        """Seconds a claim is kept (its key's ttl)."""
+        return self._ttl_ms / 1000
+
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r}, prefix={self.prefix!r})"
 

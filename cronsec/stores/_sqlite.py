@@ -87,6 +87,11 @@ class SQLiteStore:
         self._pruned_at: int | None = None
         self._conn()  # create the schema now, so a bad path fails here
 
+    @property
+    def retention(self) -> float:
+        """Seconds a claim is kept, behind the newest instant claimed."""
+        return float(self._retention)
+
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
 
