@@ -352,5 +352,5 @@ def test_a_store_that_forgets_claims_too_soon_is_warned_about(
         caplog.clear()
         Scheduler(tz="UTC", store=short).add("* * * * * *", print, name="ok", catch_up=300)
         assert caplog.text == ""
-    with pytest.raises(TypeError, match="cronsec.stores"):
+    with pytest.raises(TypeError, match=r"cronsec\.stores"):
         Scheduler(store=object())  # type: ignore[arg-type]
