@@ -184,9 +184,7 @@ def _window(
 def figures(run: Run, t0: float, t1: float, scenario: str) -> dict[str, Any]:
     names = [n for n, _ in _jobs(scenario) if not n.startswith("burn")]
     counts = Counter((n, i) for n, i, _ in run.starts if t0 <= i < t1 and n in names)
-    late = sorted(
-        (s - i) * 1e3 for n, i, s in run.starts if t0 <= i < t1 and n in names
-    )
+    late = sorted((s - i) * 1e3 for n, i, s in run.starts if t0 <= i < t1 and n in names)
     per_job = round(t1 - t0)
     expected = per_job * len(names)
     seen = len(counts)

@@ -91,8 +91,12 @@ class StoreSide:
                 "job %r may fire an instant up to %s s late (misfire_grace %s, catch_up %s), "
                 "but %r keeps claims %g s: a claim could expire before a late fire, "
                 "which could then run twice; lower those or raise the store's retention",
-                job.name, max(reach) if len(reach) == 2 else "any",
-                policy.misfire_grace, policy.catch_up, self.store, kept,
+                job.name,
+                max(reach) if len(reach) == 2 else "any",
+                policy.misfire_grace,
+                policy.catch_up,
+                self.store,
+                kept,
             )
 
     # -- under the lock, on the timer's step -----------------------------------
@@ -112,7 +116,8 @@ class StoreSide:
         if error is None:
             if self._down_since is not None:
                 logger.warning(
-                    "store %r is back after %.1fs", self.store,
+                    "store %r is back after %.1fs",
+                    self.store,
                     (now - self._down_since).total_seconds(),
                 )
             self._retry_at, self._backoff, self._down_since = None, 0.0, None
@@ -163,7 +168,9 @@ class StoreSide:
             logger.warning(
                 "store unavailable: %d fire(s) not claimed: %d not fired, %d fired here "
                 "(on_store_error='fire')",
-                not_fired + fired, not_fired, fired,
+                not_fired + fired,
+                not_fired,
+                fired,
             )
         return tasks
 
@@ -202,7 +209,10 @@ class StoreSide:
         # Too many to count one by one: the last of them stands for the rest.
         logger.warning(
             "job %r: over %d fires passed since its last completion at %s; counting %d",
-            job.name, CATCHUP_LIMIT, last.isoformat(), CATCHUP_LIMIT,
+            job.name,
+            CATCHUP_LIMIT,
+            last.isoformat(),
+            CATCHUP_LIMIT,
         )
         try:
             instant = job.expr.prev(end)
@@ -232,7 +242,10 @@ class StoreSide:
                 if full:
                     logger.info(
                         "job %r: retry %d for %s dropped: %d run(s) going (max_instances %d)",
-                        job.name, r.attempt, r.instant.isoformat(), job.running,
+                        job.name,
+                        r.attempt,
+                        r.instant.isoformat(),
+                        job.running,
                         job.policy.max_instances,
                     )
                     continue
@@ -252,7 +265,10 @@ class StoreSide:
         for r in dropped:
             logger.info(
                 "job %r: retry %d for %s dropped for a newer fire (max_instances %d)",
-                job.name, r.attempt, r.instant.isoformat(), job.policy.max_instances,
+                job.name,
+                r.attempt,
+                r.instant.isoformat(),
+                job.policy.max_instances,
             )
 
     def _retry_deadline(self) -> datetime | None:
@@ -272,7 +288,11 @@ class StoreSide:
             self._cond.notify_all()
         logger.info(
             "job %r: retry %d of %d for %s in %gs",
-            job.name, attempt, len(job.policy.retry), instant.isoformat(), delay,
+            job.name,
+            attempt,
+            len(job.policy.retry),
+            instant.isoformat(),
+            delay,
         )
 
     def _completed(self, job: Job, instant: datetime) -> None:
@@ -288,7 +308,10 @@ class StoreSide:
             self.store_failures += 1
         logger.warning(
             "job %r: could not record the completion of %s in %r: %s",
-            job.name, utc.isoformat(), self.store, exc,
+            job.name,
+            utc.isoformat(),
+            self.store,
+            exc,
         )
 
 

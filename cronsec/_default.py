@@ -49,8 +49,16 @@ def every(
 ) -> Callable[[F], F]:
     """Decorator: register the function on the default scheduler; return it unchanged."""
     return default_scheduler().every(
-        expr, name=name, args=args, kwargs=kwargs, tz=tz, misfire_grace=misfire_grace,
-        coalesce=coalesce, max_instances=max_instances, jitter=jitter, retry=retry,
+        expr,
+        name=name,
+        args=args,
+        kwargs=kwargs,
+        tz=tz,
+        misfire_grace=misfire_grace,
+        coalesce=coalesce,
+        max_instances=max_instances,
+        jitter=jitter,
+        retry=retry,
     )
 
 

@@ -39,7 +39,8 @@ class Timetable(StoreSide):
             if not job._removed:
                 self._apply_catch_up(job, now, grants)
         due = [
-            job for job in self._jobs.values()
+            job
+            for job in self._jobs.values()
             if not job._paused and job._slot is not None and job._slot.target <= now
         ]
         # Earliest first; of fires due together, the usually quick ones first, so
@@ -48,8 +49,12 @@ class Timetable(StoreSide):
         for job in due:
             batch = self._take_due(job, now)
             if job.policy.coalesce and len(batch) > 1:
-                self._missed(job, batch[:-1], now, "coalesced into the fire for "
-                             + batch[-1].instant.isoformat())
+                self._missed(
+                    job,
+                    batch[:-1],
+                    now,
+                    "coalesced into the fire for " + batch[-1].instant.isoformat(),
+                )
                 batch = batch[-1:]
             late: list[Slot] = []
             for slot in batch:
@@ -76,7 +81,8 @@ class Timetable(StoreSide):
             return
         window = job.policy.catch_up
         run = [
-            s for s in (passed[-1:] if job.policy.coalesce else passed)
+            s
+            for s in (passed[-1:] if job.policy.coalesce else passed)
             if window is None or (now - s.utc).total_seconds() <= window
         ]
         missed = passed[: len(passed) - len(run)]  # the window keeps the latest ones
@@ -115,7 +121,9 @@ class Timetable(StoreSide):
         logger.warning(
             "job %r: over %d fires due at once (clock stepped ahead?); "
             "skipped to the one for %s without counting the rest",
-            job.name, CATCHUP_LIMIT, latest.isoformat(),
+            job.name,
+            CATCHUP_LIMIT,
+            latest.isoformat(),
         )
 
     def _grant(self, job: Job, slot: Slot, now: datetime, late: list[Slot] | None) -> bool:
@@ -141,7 +149,10 @@ class Timetable(StoreSide):
         if skip:
             logger.info(
                 "job %r: fire for %s skipped: %d run(s) still going (max_instances %d)",
-                job.name, slot.instant.isoformat(), job.running, job.policy.max_instances,
+                job.name,
+                slot.instant.isoformat(),
+                job.running,
+                job.policy.max_instances,
             )
         return not skip
 
@@ -155,7 +166,10 @@ class Timetable(StoreSide):
             span = f"{len(slots)} fires from {span} to {last.instant.isoformat()}"
         logger.warning(
             "job %r: missed %s, %.3fs late: %s",
-            job.name, span, (now - last.target).total_seconds(), why,
+            job.name,
+            span,
+            (now - last.target).total_seconds(),
+            why,
         )
 
     def _look_ahead_all(self) -> None:
@@ -172,7 +186,8 @@ class Timetable(StoreSide):
     def _deadline(self) -> datetime | None:
         """When the timer must next wake: the earliest target or retry of an active job."""
         targets = [
-            job._slot.target for job in self._jobs.values()
+            job._slot.target
+            for job in self._jobs.values()
             if not job._paused and job._slot is not None
         ]
         retry = self._retry_deadline()

@@ -266,7 +266,10 @@ class Job:
                 self.running -= 1
             logger.warning(
                 "job %r: fire for %s missed: started %.3fs late (misfire_grace %ss)",
-                self.name, instant.isoformat(), late, grace,
+                self.name,
+                instant.isoformat(),
+                late,
+                grace,
             )
             return
         with self._lock:
@@ -292,9 +295,7 @@ class Job:
             with self._lock:
                 self.errors += 1
             again = f", retry {attempt}" if attempt else ""
-            logger.exception(
-                "job %r raised (fire for %s%s)", self.name, instant.isoformat(), again
-            )
+            logger.exception("job %r raised (fire for %s%s)", self.name, instant.isoformat(), again)
         finally:
             _current.instant = None
             took = time.perf_counter() - began

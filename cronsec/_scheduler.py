@@ -91,7 +91,12 @@ class Scheduler(Timetable):
         self.max_workers = max_workers
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.policy = Policy(
-            misfire_grace, coalesce, max_instances, jitter, _delays(retry), catch_up,
+            misfire_grace,
+            coalesce,
+            max_instances,
+            jitter,
+            _delays(retry),
+            catch_up,
             on_store_error,
         ).check()
         if store is not None and not isinstance(store, Store):

@@ -73,7 +73,11 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Calla
 
 
 def scheduler(
-    clock: FakeClock, store: Store, fired: Fired, who: int, jobs: Sequence[str] = JOBS,
+    clock: FakeClock,
+    store: Store,
+    fired: Fired,
+    who: int,
+    jobs: Sequence[str] = JOBS,
     **options: Any,
 ) -> Scheduler:
     sched = Scheduler(tz="UTC", clock=clock, store=store, max_workers=2, **options)

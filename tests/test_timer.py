@@ -151,8 +151,9 @@ def test_step_forward_without_coalesce_runs_those_still_within_grace() -> None:
     clock.set(utc(2026, 5, 1, 1, 0, 30))
     sched.run_pending()
     # 00:00:10 .. 01:00:30 is 363 instants; within 60 s of 01:00:30: 00:59:30 .. 01:00:30
-    assert sorted(rec.utc) == [utc(2026, 5, 1, 0, 59, 30) + timedelta(seconds=10 * k)
-                               for k in range(7)]
+    assert sorted(rec.utc) == [
+        utc(2026, 5, 1, 0, 59, 30) + timedelta(seconds=10 * k) for k in range(7)
+    ]
     assert (job.fires, job.misses, job.skips) == (7, 356, 0)
 
 
@@ -210,7 +211,17 @@ def test_misfire_grace_counts_a_too_late_fire_as_missed_and_logs_it(
     clock, sched = make(utc(2026, 5, 1), misfire_grace=1.0)
     rec = Recorder()
     job = sched.add("0 * * * * *", rec, name="grace")
-    clock.set(utc(2026, 5, 1, 0, 1, 0, ) + timedelta(seconds=1.5))
+    clock.set(
+        utc(
+            2026,
+            5,
+            1,
+            0,
+            1,
+            0,
+        )
+        + timedelta(seconds=1.5)
+    )
     with caplog.at_level(logging.WARNING, logger="cronsec"):
         sched.run_pending()
     assert rec.instants == [] and job.misses == 1
@@ -408,8 +419,9 @@ def test_expressions_bind_to_job_then_scheduler_zone() -> None:
 def test_args_and_kwargs_are_passed() -> None:
     clock, sched = make(utc(2026, 5, 1))
     got: list[tuple[object, ...]] = []
-    sched.add("* * * * * *", lambda a, b=0: got.append((a, b)), args=(1,), kwargs={"b": 2},
-              name="ab")
+    sched.add(
+        "* * * * * *", lambda a, b=0: got.append((a, b)), args=(1,), kwargs={"b": 2}, name="ab"
+    )
     run_until(sched, clock, utc(2026, 5, 1, 0, 0, 1))
     assert got == [(1, 2)]
 
@@ -455,7 +467,6 @@ def test_fake_clock_wait_ends_when_the_clock_reaches_the_deadline() -> None:
     clock.advance(5)
     assert done.wait(5)
     thread.join()
-
 
 
 def test_lateness_statistics_last_mean_max_p99() -> None:

@@ -195,7 +195,10 @@ def test_importing_cronsec_starts_no_thread_and_run_stops_on_sigterm() -> None:
     env = {**os.environ, "PYTHONPATH": root}
     proc = subprocess.Popen(
         [sys.executable, "-c", script],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "up"
