@@ -141,21 +141,16 @@ class Scheduler(Timetable):
             raise TypeError(f"func must be callable, got {type(func).__name__}")
         bound = self._bind(expr, tz)
         name = name if name is not None else _default_name(func)
-        policy = self.policy
-        if misfire_grace is not DEFAULT:
-            policy = policy._replace(misfire_grace=misfire_grace)
-        if coalesce is not DEFAULT:
-            policy = policy._replace(coalesce=coalesce)
-        if max_instances is not DEFAULT:
-            policy = policy._replace(max_instances=max_instances)
-        if jitter is not DEFAULT:
-            policy = policy._replace(jitter=jitter)
-        if retry is not DEFAULT:
-            policy = policy._replace(retry=_delays(retry))
-        if catch_up is not DEFAULT:
-            policy = policy._replace(catch_up=catch_up)
-        if on_store_error is not DEFAULT:
-            policy = policy._replace(on_store_error=on_store_error)
+        given: dict[str, Any] = {  # Policy.check() validates the values
+            "misfire_grace": misfire_grace,
+            "coalesce": coalesce,
+            "max_instances": max_instances,
+            "jitter": jitter,
+            "retry": retry if retry is DEFAULT else _delays(retry),
+            "catch_up": catch_up,
+            "on_store_error": on_store_error,
+        }
+        policy = self.policy._replace(**{k: v for k, v in given.items() if v is not DEFAULT})
         job = Job(self, bound, func, tuple(args), kwargs or {}, name, policy.check())
         self._check_retention(job)
         job._paused = paused
