@@ -439,6 +439,21 @@ def _fresh_variants(text: str, n: int) -> list[str]:
     return ["".join(" \t"[(k >> i) & 1] for i in range(12)) + text for k in range(n)]
 
 
+def deep_size(obj: object, seen: set[int] | None = None) -> int:
+    """Bytes of an object and everything it holds (slots, tuples), each object once."""
+    seen = set() if seen is None else seen
+    if obj is None or id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    size = sys.getsizeof(obj)
+    if isinstance(obj, (tuple, list, set, frozenset)):
+        size += sum(deep_size(item, seen) for item in obj)
+    for name in getattr(type(obj), "__slots__", ()):
+        if hasattr(obj, name):
+            size += deep_size(getattr(obj, name), seen)
+    return size
+
+
 def memory_of(CronExpr: Any, text: str) -> tuple[int, int]:
     """Bytes retained by constructing text the first time, and after a first next()."""
     gc.collect()
@@ -792,6 +807,12 @@ def main(argv: list[str] | None = None) -> int:
         f"memory of one CronExpr (tracemalloc, first construction of a fresh text, cache entry "
         f"included): median {statistics.median(built):.0f} B, max {max(built)} B; after a first "
         f"next(): median {statistics.median(used):.0f} B, max {max(used)} B ({big!r})"
+    )
+    graphs = {text: deep_size(cs.CronExpr(text)) for _, text in CORPUS}
+    print(
+        "memory one CronExpr holds (its object graph: text, search tables, day table, "
+        f"meaning key; tracemalloc above also counts parser garbage kept on CPython's free "
+        f"lists): median {statistics.median(graphs.values()):.0f} B, max {max(graphs.values())} B"
     )
 
     # cache

@@ -207,6 +207,8 @@ def _day_of_week_item(f: _Field, item: str, pos: int) -> DayItem | None:
 
 def _parse_field(f: _Field) -> tuple[list[int], list[DayItem]]:
     """All plain values and special day items of one field."""
+    if f.body == "*":  # the most common field of all
+        return list(range(f.spec.low, 7 if f.spec is DOW else f.spec.high + 1)), []
     values: list[int] = []
     specials: list[DayItem] = []
     items = f.items()

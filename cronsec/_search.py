@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,25 +31,26 @@ def bits(values: Iterable[int]) -> int:
     return mask
 
 
+def _values(mask: int) -> list[int]:
+    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+@lru_cache(maxsize=256)  # most fields are `*` or a single value: share their tables
 def forward_table(mask: int, high: int) -> bytes:
     """Entry i (0..high+1): the smallest value >= i in ``mask``, or NONE."""
-    table, nxt = bytearray(high + 2), NONE
-    table[high + 1] = NONE
-    for i in range(high, -1, -1):
-        if mask >> i & 1:
-            nxt = i
-        table[i] = nxt
+    table, start = bytearray([NONE]) * (high + 2), 0
+    for value in _values(mask):
+        table[start : value + 1] = bytes([value]) * (value + 1 - start)
+        start = value + 1
     return bytes(table)
 
 
+@lru_cache(maxsize=256)
 def backward_table(mask: int, high: int) -> bytes:
     """Entry i+1 (i from -1 to high): the largest value <= i in ``mask``, or NONE."""
-    table, prv = bytearray(high + 2), NONE
-    table[0] = NONE
-    for i in range(high + 1):
-        if mask >> i & 1:
-            prv = i
-        table[i + 1] = prv
+    table, values = bytearray([NONE]) * (high + 2), _values(mask)
+    for value, stop in zip(values, [*values[1:], high + 1]):
+        table[value + 1 : stop + 1] = bytes([value]) * (stop - value)
     return bytes(table)
 
 
