@@ -44,7 +44,8 @@ def open_store(spec: str) -> Store:
         return MemoryStore()
     if kind == "sqlite":
         return SQLiteStore(target)
-    return RedisStore(target, prefix="bench")
+    url, _, prefix = target.partition(" ")
+    return RedisStore(url, prefix=prefix)
 
 
 # -- one process: the child ---------------------------------------------------------
@@ -100,7 +101,9 @@ def run(spec: str, processes: int, seconds: float) -> dict[str, float]:
     last = math.ceil(min(r["ended"] for r in results)) - 1
     fires = [tuple(s) for r in results for s in r["starts"]]
     seen = Counter((job, int(t)) for job, t, _ in fires if first <= t <= last)
-    late = sorted((start - t) * 1e3 for _, t, start in fires)
+    # Only instants after every scheduler started: one that passed between add() and
+    # start() runs late on start by the misfire policy, which is no timer lateness.
+    late = sorted((start - t) * 1e3 for _, t, start in fires if first <= t <= last)
     expected = JOBS * (last - first + 1)
     return {
         "p50": statistics.median(late),
@@ -174,8 +177,10 @@ def main() -> None:
                 ("MemoryStore", "memory:", 1),
                 ("SQLiteStore", f"sqlite:{tmp}/one.db", 1),
                 ("SQLiteStore x3", f"sqlite:{tmp}/three.db", 3),
-                ("RedisStore", f"redis:{url}", 1),
-                ("RedisStore x3", f"redis:{url}", 3),
+                # A prefix per run: a run must not find the last one's completions and
+                # catch up on the instants between them (that fire would count as late).
+                ("RedisStore", f"redis:{url} bench-one", 1),
+                ("RedisStore x3", f"redis:{url} bench-three", 3),
             ]
             print(f"{JOBS} every-second jobs, {args.seconds:g} s each; lateness in ms")
             print(f"{'store':16} {'p50':>7} {'p99':>7} {'max':>7}  seen/expected  dup  missed")
