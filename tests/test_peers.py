@@ -94,8 +94,10 @@ def test_next_agrees_with_cronsim_and_croniter(case: tuple[str, bool], start: da
 
 
 @settings(max_examples=100)
-@given(shared_expressions(), starts)
+@given(shared_expressions(), starts.map(lambda t: t.replace(second=0)))
 def test_prev_agrees_with_cronsim(case: tuple[str, bool], start: datetime) -> None:
+    # Whole minutes: cronsim 2.6 (the last for Python < 3.11) steps back a minute too far
+    # from a start with seconds; prev with seconds is checked against tests/model.py.
     text, _ = case
     ours = list(islice(CronExpr(text).iter(start, reverse=True), 5))
     assert list(islice(CronSim(text, start, reverse=True), 5)) == ours, text
