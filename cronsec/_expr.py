@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Union
 
 from . import _aware, _zones
@@ -223,16 +223,4 @@ class CronExpr:
             if self._tz is not None:
                 self._start(t)  # raises the TypeError that explains the binding
             return self._search.match(t)
-        if t.microsecond:
-            return False
-        matcher = getattr(_aware, "match_fire", None)
-        if matcher is not None:
-            return bool(matcher(self, t, self._zone_of(t)))
-        instant = t.astimezone(timezone.utc)
-        try:
-            return self.next(instant - _ONE_SECOND).astimezone(timezone.utc) == instant
-        except OverflowError:
-            return False
-
-
-_ONE_SECOND = timedelta(seconds=1)
+        return _aware.match_fire(self, t, self._zone_of(t))
