@@ -205,6 +205,17 @@ def _aware(c: datetime, seg: timedelta, fold: int, zone: tzinfo) -> datetime:
     return c.replace(tzinfo=zone, fold=1) if fold else _combine(c, c.time(), zone)
 
 
+def _clean_segment(tab: Table, wall: datetime) -> int:
+    """The segment whose walls happen once and include ``wall``, or -1 near a change."""
+    i = tab.hint
+    if not tab.clean[i] <= wall < tab.clean_end[i]:
+        i = bisect_right(tab.clean, wall) - 1
+        if i < 0 or wall >= tab.clean_end[i]:
+            return -1
+        tab.hint = i
+    return tab.clean_seg[i]
+
+
 def next_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
     """Earliest fire instant strictly after the aware ``t``, as an aware datetime in ``zone``."""
     # The common case inline: t shows a wall time of zone that happens only once,
@@ -215,15 +226,8 @@ def next_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
             src = tl.source
             tab = src.table
             wall = _combine(t, t.time())
-            i = tab.hint
-            if not tab.clean[i] <= wall < tab.clean_end[i]:
-                i = bisect_right(tab.clean, wall) - 1
-                if i >= 0 and wall < tab.clean_end[i]:
-                    tab.hint = i
-                else:
-                    i = -1
-            if i >= 0:
-                k = tab.clean_seg[i]
+            k = _clean_segment(tab, wall)
+            if k >= 0:
                 try:
                     c: datetime | None = expr._naive_next(wall)
                 except OverflowError:
@@ -245,15 +249,8 @@ def prev_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
             src = tl.source
             tab = src.table
             wall = _combine(t, t.time())
-            i = tab.hint
-            if not tab.clean[i] <= wall < tab.clean_end[i]:
-                i = bisect_right(tab.clean, wall) - 1
-                if i >= 0 and wall < tab.clean_end[i]:
-                    tab.hint = i
-                else:
-                    i = -1
-            if i >= 0:
-                k = tab.clean_seg[i]
+            k = _clean_segment(tab, wall)
+            if k >= 0:
                 try:
                     c: datetime | None = expr._naive_prev(wall)
                 except OverflowError:
