@@ -162,20 +162,20 @@ class Search:
 
     def after(self, t: datetime) -> datetime:
         """The earliest fire time strictly after the naive ``t``."""
-        s = t.second + 1
+        y, mo, d, h, mi, s = t.year, t.month, t.day, t.hour, t.minute, t.second + 1
         if s < 60 and not t.microsecond:
             # Often the answer is later in the same minute: then it is t plus whole seconds.
-            sec, mi, h = self.second_f[s], t.minute, t.hour
+            sec = self.second_f[s]
             if (
                 sec != NONE
                 and self.minute_f[mi] == mi
                 and self.hour_f[h] == h
-                and self.month_f[t.month] == t.month
+                and self.month_f[mo] == mo
                 and self.years is None
-                and (self.days[(_SHAPES[t.year] or _year_shapes(t.year))[t.month]] >> t.day) & 1
+                and (self.days[(_SHAPES[y] or _year_shapes(y))[mo]] >> d) & 1
             ):
                 return t + _SECONDS[sec - s + 1]
-        return self.forward(t.year, t.month, t.day, t.hour, t.minute, s)
+        return self.forward(y, mo, d, h, mi, s)
 
     def before(self, t: datetime) -> datetime:
         """The latest fire time strictly before the naive ``t``."""
@@ -190,9 +190,9 @@ class Search:
             self.hour_f,
             self.month_f,
         )
-        days = self.days
+        days, years = self.days, self.years
         while True:
-            if self.years is not None and not self._year_ok(y):
+            if years is not None and not self._year_ok(y):
                 y, mo, d, h, mi, s = self._year_after(y), 1, 1, 0, 0, 0
             if y > 9999:
                 break
@@ -235,9 +235,9 @@ class Search:
             self.hour_b,
             self.month_b,
         )
-        days = self.days
+        days, years = self.days, self.years
         while True:
-            if self.years is not None and not self._year_ok(y):
+            if years is not None and not self._year_ok(y):
                 y, mo, d, h, mi, s = self._year_before(y), 12, 31, 23, 59, 59
             if y < 1:
                 break
