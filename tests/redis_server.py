@@ -25,6 +25,8 @@ from typing import Any, Callable
 
 import pytest
 
+from cronsec.stores import MemoryStore, RedisStore, SQLiteStore, Store
+
 __all__ = ["RedisServer", "TLSFiles", "free_port", "redis_factory", "redis_server", "redis_url"]
 
 HOST = "127.0.0.1"
@@ -238,3 +240,33 @@ def redis_factory(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
     finally:
         for server in servers:
             server.kill()
+
+
+@contextlib.contextmanager
+def shared_stores(
+    request: pytest.FixtureRequest, tmp_path: Path, prefix: str
+) -> Iterator[Callable[[], Store]]:
+    """Open handles on one shared store of the kind ``request.param`` names.
+
+    "memory": one MemoryStore object; "sqlite": one file; "redis": one Redis, under
+    ``prefix``. Yields a function that opens another handle; all are closed at the end.
+    """
+    opened: list[Store] = []
+    shared = MemoryStore()
+
+    def make() -> Store:
+        store: Store
+        if request.param == "memory":
+            store = shared
+        elif request.param == "sqlite":
+            store = SQLiteStore(tmp_path / "state.db")
+        else:
+            store = RedisStore(request.getfixturevalue("redis_url"), prefix=prefix)
+        opened.append(store)
+        return store
+
+    try:
+        yield make
+    finally:
+        for store in opened:
+            store.close()

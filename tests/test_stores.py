@@ -20,7 +20,14 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
-from redis_server import RedisServer, free_port, redis_factory, redis_server, redis_url
+from redis_server import (
+    RedisServer,
+    free_port,
+    redis_factory,
+    redis_server,
+    redis_url,
+    shared_stores,
+)
 
 from cronsec.stores import (
     MemoryStore,
@@ -48,23 +55,8 @@ MakeStore = Callable[[], Store]
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
     """Opens stores of one kind that share state (one file, one Redis; memory: one object)."""
-    opened: list[Store] = []
-    shared = MemoryStore()
-
-    def make() -> Store:
-        store: Store
-        if request.param == "memory":
-            store = shared
-        elif request.param == "sqlite":
-            store = SQLiteStore(tmp_path / "state.db")
-        else:
-            store = RedisStore(request.getfixturevalue("redis_url"), prefix="t")
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        store.close()
+    with shared_stores(request, tmp_path, prefix="t") as make:
+        yield make
 
 
 def test_every_store_is_a_store(make_store: MakeStore) -> None:

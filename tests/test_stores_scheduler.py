@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from redis_server import RedisServer, redis_factory, redis_server, redis_url
+from redis_server import RedisServer, redis_factory, redis_server, redis_url, shared_stores
 from timer_helpers import UTC, utc
 
 from cronsec import FakeClock, Scheduler, fire_time
@@ -53,23 +53,8 @@ class Fired:
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
     """Opens handles on one shared store: a file, a Redis, or (memory) one object."""
-    opened: list[Store] = []
-    shared = MemoryStore()
-
-    def make() -> Store:
-        store: Store
-        if request.param == "memory":
-            store = shared
-        elif request.param == "sqlite":
-            store = SQLiteStore(tmp_path / "state.db")
-        else:
-            store = RedisStore(request.getfixturevalue("redis_url"), prefix="sched")
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        store.close()
+    with shared_stores(request, tmp_path, prefix="sched") as make:
+        yield make
 
 
 def scheduler(
