@@ -248,60 +248,60 @@ def _malformed_reason(spec: FieldSpec, item: str) -> str:
     return f"{item!r} is not a value, a range a-b, a step */n or a-b/n, or a list of them"
 
 
+def _whole(text: str, message: str, token: str, position: int) -> CronError:
+    """An error about the whole expression rather than one field."""
+    return CronError(message, text=text, field=None, token=token, position=position)
+
+
 def parse(text: str) -> Fields:
     """Parse expression text into field sets; every mistake is a CronError."""
     if not isinstance(text, str):
         raise TypeError(f"a cron expression must be a str, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise CronError(
+        raise _whole(
+            text,
             f"expression is too long ({len(text)} characters, at most {MAX_LENGTH})",
-            text=text,
-            field=None,
-            token=text[MAX_LENGTH],
-            position=MAX_LENGTH,
+            text[MAX_LENGTH],
+            MAX_LENGTH,
         )
     begin = len(text) - len(text.lstrip())
     end = len(text.rstrip())
     found = [(m.group(), m.start() + begin) for m in _FIELD.finditer(text[begin:end])]
     if not found:
-        raise CronError("expression is empty", text=text, field=None, token="", position=0)
+        raise _whole(text, "expression is empty", "", 0)
     if found[0][0].startswith("@"):
         word, pos = found[0]
         if len(found) > 1:
-            raise CronError(
+            raise _whole(
+                text,
                 f"a macro stands alone; {found[1][0]!r} follows {word!r}",
-                text=text,
-                field=None,
-                token=found[1][0],
-                position=found[1][1],
+                found[1][0],
+                found[1][1],
             )
         expansion = MACROS.get(word.lower())
         if expansion is None:
             names = ", ".join(MACROS)
-            raise CronError(
+            raise _whole(
+                text,
                 f"unknown macro {word!r} (macros are {names})",
-                text=text,
-                field=None,
-                token=word,
-                position=pos,
+                word,
+                pos,
             )
         return parse(expansion)
     if len(found) > 7:
-        raise CronError(
+        raise _whole(
+            text,
             f"too many fields ({len(found)}; 5, 6 or 7 with a year)",
-            text=text,
-            field=None,
-            token=found[7][0],
-            position=found[7][1],
+            found[7][0],
+            found[7][1],
         )
     if len(found) < 5:
-        raise CronError(
+        raise _whole(
+            text,
             f"too few fields ({len(found)}; 6 are: second minute hour day-of-month month "
             "day-of-week, or 5 without the second)",
-            text=text,
-            field=None,
-            token=text[begin:end],
-            position=begin,
+            text[begin:end],
+            begin,
         )
     if len(found) == 5:
         found.insert(0, ("0", -1))
