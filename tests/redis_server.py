@@ -7,14 +7,14 @@ Import the fixtures into a test module::
 `redis_server` is one server for the whole session; `redis_url` makes sure it
 runs, empties it, and gives its URL; `redis_factory` starts extra servers
 (with a password, with TLS, ...) that stop when the test ends. No mocks: when
-redis-server is not installed these fixtures fail, they do not skip (CI
-installs Debian's redis-server).
+redis-server is not installed the tests that need it are skipped with the
+reason, and fail when the environment variable CI is set (see `need_binary`
+in conftest.py; CI installs Debian's redis-server).
 """
 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from conftest import need_binary
 
 from cronsec.stores import MemoryStore, RedisStore, SQLiteStore, Store
 
@@ -41,24 +42,15 @@ def free_port() -> int:
 
 
 def redis_server_binary() -> str:
-    """The redis-server executable, or a loud failure saying how to install it."""
-    path = shutil.which("redis-server")
-    if path is None:
-        pytest.fail(
-            "redis-server is not installed; the store tests need a real Redis: "
-            "apt-get install -y redis-server",
-            pytrace=False,
-        )
-    return path
+    """The redis-server executable; missing, the test skips (fails under CI) saying what to do."""
+    return need_binary("redis-server", why="the tests start a real Redis on loopback")
 
 
 class TLSFiles:
     """A self-signed CA-less certificate for 127.0.0.1, made with the openssl command."""
 
     def __init__(self, directory: Path) -> None:
-        openssl = shutil.which("openssl")
-        if openssl is None:
-            pytest.fail("openssl is not installed; the TLS test needs it", pytrace=False)
+        openssl = need_binary("openssl", why="the TLS test makes a certificate with it")
         directory.mkdir(parents=True, exist_ok=True)
         self.cert = directory / "redis.crt"
         self.key = directory / "redis.key"
