@@ -142,15 +142,20 @@ def month_lines(
     counts: dict[date, int], year: int, month: int, *, color: bool = False
 ) -> list[str]:
     """A month calendar: each day's number, ``*`` and its count when it fires."""
-    lines = [f"{calendar.month_name[month]} {year}", "      ".join(WEEK_HEADER)]
+    # A cell is the day, `*` and the count, and at least one space: 8 wide up to 4-digit
+    # counts, wider when a day has more (86400 fire times a day for every second).
+    digits = max((len(str(n)) for n in counts.values()), default=1)
+    width = max(8, 4 + digits)
+    header = "".join(name.ljust(width) for name in WEEK_HEADER).rstrip()
+    lines = [f"{calendar.month_name[month]} {year}", header]
     for week in calendar.Calendar(0).monthdayscalendar(year, month):
         cells = []
         for number in week:
             if number == 0:
-                cells.append(" " * 8)
+                cells.append(" " * width)
                 continue
             n = counts.get(date(year, month, number), 0)
-            cell = f"{number:>2}{'*' if n else ' '}{_count_text(n):<5}"
+            cell = f"{number:>2}{'*' if n else ' '}{_count_text(n)}".ljust(width)
             cells.append(_paint(cell[:3], n > 0, color) + cell[3:])
         lines.append("".join(cells).rstrip())
     return lines

@@ -29,16 +29,21 @@ def run(*argv: str) -> tuple[int, str]:
 
 def month_picture(year: int, month: int, counts: dict[int, int]) -> list[str]:
     """The month grid as `show` draws it: day, then `*` and the count on firing days."""
-    lines = [f"{calendar.month_name[month]} {year}", HEADER]
+    # Cells are 8 wide; a count of 5 or more digits widens every cell so that at
+    # least one space follows the widest count (`9*86400 10*86400`, never run together).
+    widest = max((len(str(n)) for n in counts.values()), default=1)
+    width = 8 if widest <= 4 else 2 + 1 + widest + 1
+    header = HEADER if width == 8 else "".join(n.ljust(width) for n in HEADER.split()).rstrip()
+    lines = [f"{calendar.month_name[month]} {year}", header]
     for week in calendar.monthcalendar(year, month):  # Monday first
         cells = []
         for day in week:
             if day == 0:
-                cells.append(" " * 8)
+                cells.append(" " * width)
             elif counts.get(day):
-                cells.append(f"{day:>2}*{counts[day]:<5}")
+                cells.append(f"{day:>2}*{counts[day]}".ljust(width))
             else:
-                cells.append(f"{day:>2}" + " " * 6)
+                cells.append(f"{day:>2}".ljust(width))
         lines.append("".join(cells).rstrip())
     return lines
 
@@ -293,6 +298,17 @@ def test_show_month_counts_match_the_calendar(text, year, month, fires, times, p
     assert summary.startswith(f"{first.strftime('%A')} {first.isoformat()}: {per_day} fire")
     if times:
         assert summary.endswith("at " + " and ".join(times))
+
+
+def test_show_every_second_keeps_the_day_counts_apart():
+    # 86400 fire times a day: five digits, so the cells widen to 9 characters.
+    code, out = run("show", "* * * * * *", "--month", "2027-02")
+    assert code == 0
+    grid = shown_month(out)
+    assert grid[1] == "Mo       Tu       We       Th       Fr       Sa       Su"
+    assert grid[2] == " 1*86400  2*86400  3*86400  4*86400  5*86400  6*86400  7*86400"
+    assert grid[3].startswith(" 8*86400  9*86400 10*86400 ")
+    assert "8640010" not in out
 
 
 def test_show_day_strip_marks_each_hour_that_fires():
