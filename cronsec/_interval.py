@@ -10,6 +10,7 @@ the Unix epoch (UTC), in Python integers: no float is ever accumulated, and
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
@@ -63,13 +64,13 @@ def _amount(name: str, value: object, scale: int) -> Fraction:
             raise ValueError(f"{name} must be finite, not {value!r}")
         exact = Fraction(value)
     else:
-        exact = Fraction(value)  # type: ignore[arg-type]
+        exact = Fraction(value)
     if exact < 0:
         raise ValueError(f"{name} must not be negative, got {value!r}")
     return exact * scale
 
 
-def _period_us(seconds: object, parts: dict[str, object]) -> int:
+def _period_us(seconds: object, parts: Mapping[str, object]) -> int:
     scales = {"minutes": 60_000_000, "hours": 3_600_000_000, "days": 86_400_000_000}
     scales["milliseconds"] = 1_000
     total = _amount("seconds", seconds, 1_000_000)
