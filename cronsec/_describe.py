@@ -307,13 +307,25 @@ def describe_years(years: Sequence[int]) -> str:
     return "in " + join(parts)
 
 
-def describe_fields(fields: Fields) -> str:
-    """The whole sentence for parsed fields."""
+def _names_clock_times(fields: Fields) -> bool:
+    """Whether the time of day is a daily pattern (hours named), not an interval like */2."""
+    hours = shape(fields.hours, 0, 23)
+    return hours.kind != "all" and not (hours.kind == "step" and hours.star)
+
+
+def describe_fields(fields: Fields, *, say_every_day: bool = False) -> str:
+    """The whole sentence for parsed fields.
+
+    With ``say_every_day`` (``cronsec explain``), a time of day with no day
+    restriction says so: "at 00:00:00 every day" rather than "at 00:00:00".
+    """
     days = describe_days(fields)
     every_day = not days and len(fields.months) == 12 and fields.years is None
     text = describe_time(fields, every_day=every_day)
     if days:
         text += (" " if days.startswith("on ") else ", ") + days
+    elif say_every_day and _names_clock_times(fields):
+        text += " every day" if text.startswith("at ") else ", every day"
     months = describe_months(fields.months, every_year=fields.years is None)
     if months:
         text += ", " + months
@@ -322,12 +334,12 @@ def describe_fields(fields: Fields) -> str:
     return text
 
 
-def describe(expr: CronExpr | Fields | str) -> str:
+def describe(expr: CronExpr | Fields | str, *, say_every_day: bool = False) -> str:
     """One English sentence saying when ``expr`` fires (a CronExpr, its fields, or text)."""
     if isinstance(expr, Fields):
-        return describe_fields(expr)
+        return describe_fields(expr, say_every_day=say_every_day)
     if isinstance(expr, str):
         from ._expr import CronExpr
 
         expr = CronExpr(expr)
-    return describe_fields(expr.fields)
+    return describe_fields(expr.fields, say_every_day=say_every_day)
