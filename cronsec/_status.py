@@ -47,8 +47,13 @@ def fetch_jobs(
     target = jobs_url(url)
     shown = public_url(target)
     parts = urllib.parse.urlsplit(target)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise StatusError(f"{url!r} is not an http:// or https:// URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StatusError(f"{shown!r} is not an http:// or https:// URL")
+    if parts.username is not None or parts.password is not None:
+        raise StatusError(
+            f"{shown}: the URL has a user name or password; status sends only a bearer "
+            "token (--token, --token-file or CRONSEC_TOKEN)"
+        )
     request = urllib.request.Request(target, headers={"Accept": "application/json"})
     if token:
         request.add_header("Authorization", f"Bearer {token}")

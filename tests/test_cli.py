@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import calendar
 import io
+import json
+import socket
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+import threading
+from datetime import date, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -163,14 +168,63 @@ def test_invalid_expression_exits_1_with_the_caret(capsys):
         assert err.splitlines()[-2:] == ["  0 0 32 * *", "      ^^"]
 
 
-def test_argparse_errors_exit_2_and_hint_at_quoting(capsys):
+def test_an_unquoted_expression_is_a_usage_error_with_the_quoted_form(capsys):
+    # The shell split `*/5 * * * *` into five arguments (and found no file to expand * into).
+    assert run("next", "*/5", "*", "*", "*", "*") == (2, "")
+    assert 'quote it: "*/5 * * * *"' in capsys.readouterr().err
+    # Here it did expand `*` into file names: not fields, so say that.
+    assert run("next", "0", "9", "README.md", "docs", "1-5") == (2, "")
+    assert "expanded by the shell into file names" in capsys.readouterr().err
+    # show takes one expression: argparse reports the extra fields, with the same advice.
     with pytest.raises(SystemExit) as stop:
-        run("next", "*/5", "*", "*", "*", "*")
+        run("show", "*/5", "*", "*", "*", "*")
     assert stop.value.code == 2
-    assert "quote the expression" in capsys.readouterr().err
+    assert "quote it whole" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:
         run("show", "* * * * *", "--month", "2026-01", "--year", "2026")
     assert stop.value.code == 2
+
+
+def test_an_unknown_option_after_a_quoted_expression_does_not_say_quote(capsys):
+    with pytest.raises(SystemExit) as stop:
+        run("show", "0 9 * * 1-5", "--colour", "never")
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "quote" not in err and "--help" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        # a year where day-of-week is: seconds and day-of-week added, the year seventh
+        ("0 0 12 * * 2027",
+         '2027 looks like a year: the year is the seventh field, after second minute hour '
+         'day-of-month month day-of-week, e.g. "0 0 0 12 * * 2027"'),
+        ("0 12 * * 2027", 'e.g. "0 0 12 * * * 2027"'),
+        # a crontab line with its command
+        ("*/5 * * * * /usr/bin/backup --full",
+         'this looks like a crontab line: the schedule is "*/5 * * * *" and the command '
+         '"/usr/bin/backup --full"'),
+        ("@every 5m", '@every is not cron (it comes from Go\'s robfig/cron); every 5m is '
+         '"0 */5 * * * *"'),
+        ("@every 30s", 'every 30s is "*/30 * * * * *"'),
+        ("@every 2h", 'every 2h is "0 0 */2 * * *"'),
+        ("@every 7m", "no cron expression fires every 7m evenly"),
+        ("@reboot", "@reboot runs a crontab job once when cron starts"),
+        ("@dayly", "did you mean @daily?"),
+    ],
+)  # fmt: skip
+def test_invalid_expressions_get_a_hint_that_fits(capsys, text, hint):
+    assert run("check", text) == (1, "")
+    err = capsys.readouterr().err
+    hint_line = next(line for line in err.splitlines() if line.startswith("cronsec: hint: "))
+    assert hint in hint_line
+    assert "quote the expression" not in err
+
+
+def test_a_plain_field_error_gets_no_hint(capsys):
+    assert run("check", "0 0 32 * *")[0] == 1
+    assert "hint" not in capsys.readouterr().err
 
 
 def test_no_arguments_prints_help_and_exits_2(capsys):
@@ -178,7 +232,7 @@ def test_no_arguments_prints_help_and_exits_2(capsys):
     assert "next" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["", "next", "check", "explain", "show"])
+@pytest.mark.parametrize("command", ["", "next", "check", "explain", "show", "lint", "status"])
 def test_every_help_has_an_example(capsys, command):
     with pytest.raises(SystemExit) as stop:
         run(*([command] if command else []), "--help")
@@ -225,6 +279,101 @@ def test_version(capsys):
 )
 def test_check_prints_the_normalised_expression(text, normal):
     assert run("check", text) == (0, normal + "\n")
+
+
+def test_explain_says_every_day_when_no_day_is_restricted():
+    assert run("explain", "0 0 * * *") == (0, "at 00:00:00 every day\n")
+    assert run("explain", "0 30 4,16 * * *") == (0, "at 04:30:00 and 16:30:00 every day\n")
+    assert run("explain", "0 0 0 * NOV-FEB *") == (
+        0,
+        "at 00:00:00 every day, in November through February\n",
+    )
+    # intervals and restricted days read as before
+    assert run("explain", "0 0 */2 * * *") == (0, "every 2 hours\n")
+    assert run("explain", "0 0 9 * * 1-5") == (0, "at 09:00:00, Monday through Friday\n")
+
+
+def last_sunday_of_march(year: int) -> date:
+    day = date(year, 3, 31)
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def test_explain_in_a_zone_says_what_the_dst_gap_does():
+    # Berlin skips 02:00-03:00 on the last Sunday of March (EU rule since 1996).
+    year = datetime.now(timezone.utc).year
+    gap_day = last_sunday_of_march(year)
+    code, out = run("explain", "0 30 2 * * *", "--tz", "Europe/Berlin")
+    assert code == 0
+    assert out == (
+        f"at 02:30:00 every day, Europe/Berlin time; 02:30:00 on {gap_day} does not exist in "
+        "Europe/Berlin (clocks skip 02:00-02:59:59): cronsec fires it once at 03:00:00, "
+        "right after the gap\n"
+    )
+    assert run("explain", "0 30 9 * * *", "--tz", "Europe/Berlin") == (
+        0,
+        "at 09:30:00 every day, Europe/Berlin time\n",
+    )
+    assert run("explain", "0 0 * * *", "--tz", "Mars/Base")[0] == 2
+
+
+def test_several_expressions_in_one_call(capsys):
+    assert run("check", "*/1 * * * *", "@daily") == (
+        0,
+        "*/1 * * * *: 0 * * * * *\n@daily: 0 0 0 * * *\n",
+    )
+    # one invalid among them: the others are still answered, status 1
+    code, out = run("explain", "0 0 * * *", "0 0 32 * *", "@hourly")
+    assert code == 1
+    assert out == "0 0 * * *: at 00:00:00 every day\n@hourly: every hour\n"
+    assert "value 32 is out of range 1-31" in capsys.readouterr().err
+    code, out = run("next", "0 0 0 * * *", "0 0 12 * * *", "-n", "2", "--from", "2026-11-23")
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "0 0 0 * * *",
+            "  2026-11-24T00:00:00",
+            "  2026-11-25T00:00:00",
+            "0 0 12 * * *",
+            "  2026-11-23T12:00:00",
+            "  2026-11-24T12:00:00",
+        ],
+    )
+
+
+def test_json_shapes(capsys):
+    code, out = run("next", "0 0 12 * * *", "0 0 32 * *", "-n", "2", "--from", "2026-11-23",
+                    "--json")  # fmt: skip
+    assert code == 1
+    assert json.loads(out) == [
+        {"expr": "0 0 12 * * *", "valid": True, "tz": None, "complete": True,
+         "times": ["2026-11-23T12:00:00", "2026-11-24T12:00:00"]},
+        {"expr": "0 0 32 * *", "valid": False,
+         "error": {"message": "day-of-month: value 32 is out of range 1-31",
+                   "field": "day-of-month", "token": "32", "position": 4, "hint": None}},
+    ]  # fmt: skip
+    assert capsys.readouterr().err == ""  # JSON mode: the errors are in the JSON only
+    code, out = run("next", "0 0 0 1 1 * 2027", "-n", "3", "--from", "2026-06-01", "--tz",
+                    "UTC", "--json")  # fmt: skip
+    assert json.loads(out) == [
+        {"expr": "0 0 0 1 1 * 2027", "valid": True, "tz": "UTC", "complete": False,
+         "times": ["2027-01-01T00:00:00+00:00"]},
+    ]  # fmt: skip
+    assert json.loads(run("check", "*/1 0-23/5 * * *", "--json")[1]) == [
+        {"expr": "*/1 0-23/5 * * *", "valid": True, "normal": "0 * */5 * * *"}
+    ]
+    assert json.loads(run("explain", "@weekly", "--json")[1]) == [
+        {"expr": "@weekly", "valid": True, "tz": None, "sentence": "at 00:00:00 on Sunday",
+         "dst": None}
+    ]  # fmt: skip
+    code, out = run("check", "0 0 12 * * 2027", "--json")
+    assert code == 1
+    assert json.loads(out)[0]["error"]["hint"].startswith("2027 looks like a year")
+
+
+def test_next_names_the_year_that_has_passed(capsys):
+    code, out = run("next", "0 0 0 1 1 * 2020", "--from", "2026-01-01")
+    assert (code, out) == (0, "")
+    assert "its last year, 2020, has passed" in capsys.readouterr().err
 
 
 def test_explain_prints_one_sentence():
@@ -444,3 +593,121 @@ def test_show_at_the_ends_of_the_datetime_range():
     code, out = run("show", "0 0 0 1 1 * 2026", "--month", "2027-03")
     assert code == 0
     assert out.splitlines()[-2:] == ["No fire times in March 2027.", "It never fires after that."]
+
+
+# -- status ----------------------------------------------------------------------------------
+
+JOBS = [
+    {"name": "refresh", "expr": "0 0 * * * *", "next_fire": "2026-11-23T10:00:00+00:00",
+     "paused": False, "fires": 12, "misses": 0, "skips": 1, "errors": 0, "extra": "kept"},
+    {"name": "report", "expr": "0 30 9 * * mon-fri", "next_fire": None,
+     "paused": True, "fires": 3, "misses": 2, "skips": 0, "errors": 1},
+]  # fmt: skip
+TOKEN = "s3cret-token-value"
+
+
+class _Stub(BaseHTTPRequestHandler):
+    """GET /ok/jobs, /auth/jobs (needs the bearer TOKEN), /html/jobs, /boom/jobs, /odd/jobs."""
+
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        _Stub.seen.append({"path": self.path, **dict(self.headers.items())})
+        if self.path in ("/ok/jobs", "/auth/jobs"):
+            if self.path == "/auth/jobs" and self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                self._send(401, b'{"error": "unauthorized"}', "application/json")
+                return
+            self._send(200, json.dumps(JOBS).encode(), "application/json")
+        elif self.path == "/empty/jobs":
+            self._send(200, b"[]", "application/json")
+        elif self.path == "/html/jobs":
+            self._send(200, b"<html>not json</html>", "text/html")
+        elif self.path == "/odd/jobs":
+            self._send(200, b'{"jobs": []}', "application/json")
+        else:
+            self._send(500, b"boom", "text/plain")
+
+    def _send(self, code: int, body: bytes, kind: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def stub():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_status_prints_the_jobs_table(stub):
+    code, out = run("status", stub + "/ok/")
+    assert code == 0
+    # Columns two spaces apart; text left-aligned, counters right-aligned.
+    assert out.splitlines() == [
+        "NAME     EXPR                NEXT FIRE                  "
+        "PAUSED  FIRES  MISSES  SKIPS  ERRORS",
+        "refresh  0 0 * * * *         2026-11-23T10:00:00+00:00  "
+        "no         12       0      1       0",
+        "report   0 30 9 * * mon-fri  -                          "
+        "yes         3       2      0       1",
+    ]
+    assert _Stub.seen[-1]["path"] == "/ok/jobs"
+    assert "Authorization" not in _Stub.seen[-1]
+    assert json.loads(run("status", stub + "/ok", "--json")[1]) == JOBS
+    assert run("status", stub + "/empty") == (0, "no jobs\n")
+
+
+def test_status_sends_the_token_and_never_prints_it(stub, capsys, monkeypatch, tmp_path):
+    assert run("status", stub + "/auth", "--token", TOKEN)[0] == 0
+    assert _Stub.seen[-1]["Authorization"] == f"Bearer {TOKEN}"
+    monkeypatch.setenv("CRONSEC_TOKEN", TOKEN)
+    assert run("status", stub + "/auth")[0] == 0
+    monkeypatch.delenv("CRONSEC_TOKEN")
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    assert run("status", stub + "/auth", "--token-file", str(token_file))[0] == 0
+    assert _Stub.seen[-1]["Authorization"] == f"Bearer {TOKEN}"
+    capsys.readouterr()
+    code, out = run("status", stub + "/auth", "--token", "wrong-" + TOKEN)
+    err = capsys.readouterr().err
+    assert (code, out) == (2, "")
+    assert "HTTP 401" in err and "--token" in err
+    assert TOKEN not in err
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/auth", "HTTP 401 Unauthorized (a token is needed"),
+        ("/boom", "/boom/jobs: HTTP 500"),
+        ("/html", "did not answer with JSON"),
+        ("/odd", "did not answer with a JSON list of job objects"),
+    ],
+)
+def test_status_errors_exit_2(stub, capsys, path, message):
+    assert run("status", stub + path) == (2, "")
+    assert message in capsys.readouterr().err
+
+
+def test_status_connection_refused_and_bad_urls(capsys):
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert run("status", f"http://127.0.0.1:{port}", "--timeout", "5") == (2, "")
+    assert "connection refused" in capsys.readouterr().err
+    # A password in the URL is refused, and not repeated.
+    assert run("status", f"http://user:pa55word@127.0.0.1:{port}") == (2, "")
+    err = capsys.readouterr().err
+    assert "--token" in err and "pa55word" not in err
+    assert run("status", "ftp://example.org") == (2, "")
+    assert "not an http:// or https:// URL" in capsys.readouterr().err
