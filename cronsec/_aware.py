@@ -31,6 +31,8 @@ _US = timedelta(microseconds=1)
 _combine = datetime.combine
 _ZERO = timedelta(0)
 _AFTER_MIN = MIN + _US
+_FAR = timedelta(days=2)  # a wall time is within a day of its instant: twice that is safe
+_BEFORE_FAR, _AFTER_FAR = MAX - _FAR, MIN + _FAR
 
 # A found fire: its wall time, its segment's offset, and its fold.
 Fire = tuple[datetime, timedelta, int]
@@ -93,14 +95,27 @@ def _forward(
         c = _after(expr, None) if d < _ZERO else None
     else:
         c = _after(expr, (x - _US if x > MIN else None) if incl else x)
-    return _walk_up(expr, tl, src, tab, k, c)
+    return _walk_up(expr, tl, src, tab, k, c, u)
 
 
 def _walk_up(
-    expr: CronExpr, tl: Timeline, src: Source, tab: Table, k: int, c: datetime | None
+    expr: CronExpr,
+    tl: Timeline,
+    src: Source,
+    tab: Table,
+    k: int,
+    c: datetime | None,
+    u: datetime,
 ) -> Fire:
-    """Carry on forward from segment ``k``, ``c`` its first match at or after the start."""
+    """Carry on forward from segment ``k``, ``c`` its first match at or after the start.
+
+    ``u`` is the starting instant. A wall time is within a day of its instant, so
+    past ``u`` + 2 days every fire shows a wall after ``c``: the walk jumps to ``c``
+    (a far year costs no walk through the years between), and with no ``c`` it ends
+    once its walls are past the expression's last fire time.
+    """
     hourfull = expr._hourfull
+    far = u + _FAR if u < _BEFORE_FAR else MAX
     while True:
         if c is not None and c < tab.ew[k]:
             if not hourfull:
@@ -112,9 +127,15 @@ def _walk_up(
                     return c, tab.offs[k], 0
                 continue
             return c, tab.offs[k], _fold(tab, k, c)
+        if k < len(tab.trans) and tab.trans[k] >= far:  # every fire from here shows a wall >= c
+            if c is None:
+                raise expr._search.exhausted(True)
+            if c - _FAR > tab.trans[k]:
+                src, tab, k = tl.locate(c - _FAR)
+                continue
         if k == len(tab.trans):
             if tab.hi is None:
-                raise OverflowError("no fire time before datetime.max")
+                raise expr._search.exhausted(True)
             tab, k = tl.grow(src, tab, k, True)
             continue
         k += 1
@@ -152,8 +173,11 @@ def _walk_down(
     u: datetime,
 ) -> Fire:
     """Carry on backward from segment ``k`` (``c`` its last match before the threshold);
-    ``u`` is the starting instant, which a gap's fire must precede."""
+    ``u`` is the starting instant, which a gap's fire must precede. Before ``u`` - 2
+    days every fire shows a wall before the threshold, hence at or before ``c``:
+    the walk jumps back to ``c``, and with no ``c`` there is no fire left."""
     hourfull = expr._hourfull
+    near = u - _FAR if u > _AFTER_FAR else MIN
     while True:
         if c is not None and c >= tab.sw[k]:
             if not hourfull:
@@ -165,9 +189,15 @@ def _walk_down(
                     return c, tab.offs[k], 0
                 continue
             return c, tab.offs[k], _fold(tab, k, c)
+        if k and tab.trans[k - 1] <= near:  # every fire from here shows a wall <= c
+            if c is None:
+                raise expr._search.exhausted(False)
+            if c + _FAR < tab.trans[k - 1]:
+                src, tab, k = tl.locate(c + _FAR)
+                continue
         if k == tab.first:
             if tab.lo is None:
-                raise OverflowError("no fire time after datetime.min")
+                raise expr._search.exhausted(False)
             tab, k = tl.grow(src, tab, k, False)
             continue
         sw, ew = tab.sw[k], tab.ew[k - 1]
@@ -235,7 +265,7 @@ def next_fire(expr: CronExpr, t: datetime, zone: tzinfo) -> datetime:
                 if c is not None and c < tab.ew[k]:
                     return _combine(c, c.time(), zone)
                 with suppress(Mismatch):
-                    return _aware(*_walk_up(expr, tl, src, tab, k, c), zone)
+                    return _aware(*_walk_up(expr, tl, src, tab, k, c, wall - tab.offs[k]), zone)
     if t.utcoffset() is None:
         return _naive(expr, t, True)
     return _aware(*_search(expr, t, zone, True), zone)

@@ -98,6 +98,11 @@ def _full(length: int) -> int:
 
 
 _COMBOS = tuple((length, first) for length in range(28, 32) for first in range(7))
+# _WEEKS[first][w]: the days 1-31 that fall on weekday w when the 1st is weekday ``first``
+_WEEKS = tuple(
+    tuple(sum(1 << d for d in range(1 + (w - first) % 7, 32, 7)) for w in range(7))
+    for first in range(7)
+)
 
 
 def _bits(values: Iterable[int]) -> int:
@@ -111,37 +116,61 @@ def _members(mask: int) -> tuple[int, ...]:
     return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
 
 
-@lru_cache(maxsize=512)
-def _build(
+@lru_cache(maxsize=1024)
+def _dom_masks(days: int, items: tuple[DayItem, ...]) -> tuple[int, ...]:
+    """Day-of-month's fire days for each of the 28 month shapes (SPEC 8.2)."""
+    if not items:  # plain days depend on the month's length alone
+        by_length = [days & full for full in _FULLS_BY_LENGTH]
+        return tuple(by_length[n - 28] for n, _ in _COMBOS)
+    return tuple(days & _full(n) | _day_of_month_mask((), items, n, w) for n, w in _COMBOS)
+
+
+@lru_cache(maxsize=1024)
+def _dow_masks(weekdays: int, items: tuple[DayItem, ...]) -> tuple[int, ...]:
+    """Day-of-week's fire days for each of the 28 month shapes (SPEC 8.2)."""
+    plain = _members(weekdays)
+    by_first = []
+    for week in _WEEKS:  # the weekday of the 1st places every plain weekday
+        mask = 0
+        for weekday in plain:
+            mask |= week[weekday]
+        by_first.append(mask)
+    if not items:
+        return tuple(by_first[w] & _full(n) for n, w in _COMBOS)
+    return tuple(by_first[w] & _full(n) | _day_of_week_mask((), items, n, w) for n, w in _COMBOS)
+
+
+_FULLS_BY_LENGTH = [_full(n) for n in range(28, 32)]
+_FULLS = tuple(_full(n) for n, _ in _COMBOS)
+
+
+@lru_cache(maxsize=1024)
+def day_masks(
     days: int, day_items: tuple[DayItem, ...], weekdays: int, weekday_items: tuple[DayItem, ...]
-) -> DayTable:
-    plain_days, plain_weekdays = _members(days), _members(weekdays)
-    dom = [_day_of_month_mask(plain_days, day_items, n, w) for n, w in _COMBOS]
-    dow = [_day_of_week_mask(plain_weekdays, weekday_items, n, w) for n, w in _COMBOS]
-    fulls = [_full(n) for n, _ in _COMBOS]
-    dom_restricted = dom != fulls
-    dow_restricted = dow != fulls
+) -> tuple[DayTable, bytes]:
+    """The 28 masks of fire days for the two day fields OR-ed per SPEC 2, and their bytes."""
+    dom, dow = _dom_masks(days, day_items), _dow_masks(weekdays, weekday_items)
+    dom_restricted = dom != _FULLS
+    dow_restricted = dow != _FULLS
     if dom_restricted and dow_restricted:
-        masks = [a | b for a, b in zip(dom, dow)]
+        table = array(_TYPECODE, [a | b for a, b in zip(dom, dow)])
     else:
-        masks = dow if dow_restricted else dom
-    return array(_TYPECODE, masks)
+        table = array(_TYPECODE, dow if dow_restricted else dom)
+    return table, table.tobytes()
 
 
 def day_table(fields: Fields) -> DayTable:
     """The 28 masks of fire days for an expression's two day fields, OR-ed per SPEC 2."""
-    return _build(
+    return day_masks(
         _bits(fields.days), fields.day_items, _bits(fields.weekdays), fields.weekday_items
-    )
+    )[0]
 
 
 def is_restricted(fields: Fields, which: str) -> bool:
     """Whether day-of-month ("dom") or day-of-week ("dow") does not match every day."""
     if which == "dom":
-        masks = [_day_of_month_mask(fields.days, fields.day_items, n, w) for n, w in _COMBOS]
-    else:
-        masks = [_day_of_week_mask(fields.weekdays, fields.weekday_items, n, w) for n, w in _COMBOS]
-    return masks != [_full(n) for n, _ in _COMBOS]
+        return _dom_masks(_bits(fields.days), fields.day_items) != _FULLS
+    return _dow_masks(_bits(fields.weekdays), fields.weekday_items) != _FULLS
 
 
 def _year_kinds(years: tuple[int, ...] | None) -> Iterable[int]:
@@ -165,10 +194,13 @@ def _kind_year(kind: int) -> int:
     return year
 
 
-def ever_fires(table: DayTable, months: tuple[int, ...], years: tuple[int, ...] | None) -> bool:
-    """Whether some allowed month of some allowed year has a fire day."""
+def ever_fires(table: DayTable, months: int, years: tuple[int, ...] | None) -> bool:
+    """Whether some allowed month (a bitmask) of some allowed year has a fire day."""
+    if all(table):  # every month shape has a fire day: any month of any year will do
+        return True
+    allowed = _members(months)
     for kind in _year_kinds(years):
         year = _kind_year(kind)
-        if any(table[table_index(year, month)] for month in months):
+        if any(table[table_index(year, month)] for month in allowed):
             return True
     return False

@@ -2,39 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, tzinfo
 from typing import Any, Union
 
 from . import _aware, _zones
-from ._days import day_table, ever_fires, is_restricted
+from ._days import day_masks, ever_fires, is_restricted
 from ._errors import CronError
-from ._parse import Fields, parse
-from ._search import Search, bits, year_runs
+from ._parse import Fields, Parsed, parse, scan
+from ._search import Search, year_runs
 
 TzArg = Union[tzinfo, str, None]
+_MAX_INSTANCES = 4096
+
+
+# Compiled expressions by meaning-bearing parse (field masks), shared by every text that
+# parses the same (`0 0 * * *`, `0  0 * * *`, `0 0 0 * * *`, `0 0 0 * * ?`, ...).
+_COMPILED: dict[Parsed, tuple[Search, tuple[Any, ...]]] = {}
 
 
 def _compile(text: str) -> tuple[Search, tuple[Any, ...]]:
     """Parse and check ``text``: its search tables and its meaning (for == and hash)."""
-    fields = parse(text)
-    table = day_table(fields)
-    if not ever_fires(table, fields.months, fields.years):
+    p = scan(text)
+    found = _COMPILED.get(p)
+    if found is not None:
+        return found
+    seconds, minutes, hours, days, day_items, months, weekdays, weekday_items, years = p
+    table, table_bytes = day_masks(days, day_items, weekdays, weekday_items)
+    if not ever_fires(table, months, years):
+        fields = parse(text)
         which = 3 if is_restricted(fields, "dom") else 5
         token, position = fields.field_texts[which]
         raise CronError(
             "this expression can never fire (no allowed month"
-            + (" of an allowed year" if fields.years else "")
+            + (" of an allowed year" if years else "")
             + " has such a day)",
             text=text,
             field="day-of-month" if which == 3 else "day-of-week",
             token=token,
             position=max(position, 0),
         )
-    masks = (bits(fields.seconds), bits(fields.minutes), bits(fields.hours), bits(fields.months))
-    runs = None if fields.years is None else year_runs(fields.years)
-    search = Search(*masks, table, runs)
-    return search, (*masks, table.tobytes(), runs)
+    runs = None if years is None else year_runs(years)
+    search = Search(seconds, minutes, hours, months, table, runs)
+    found = search, (seconds, minutes, hours, months, table_bytes, runs)
+    if len(_COMPILED) >= _MAX_INSTANCES:
+        _COMPILED.clear()
+    _COMPILED[p] = found
+    return found
 
 
 def _zone_key(zone: tzinfo | None) -> object:
@@ -49,7 +63,6 @@ def _zone_key(zone: tzinfo | None) -> object:
 
 
 _INSTANCES: dict[tuple[type, str, object], CronExpr] = {}
-_MAX_INSTANCES = 4096
 
 
 class CronExpr:
@@ -201,13 +214,16 @@ class CronExpr:
     def iter(self, start: datetime | None = None, *, reverse: bool = False) -> Iterator[datetime]:
         """Fire times after ``start`` in order (before it, newest first, with reverse).
 
-        The iterator ends where the datetime range does.
+        The iterator ends where the datetime range (or the year field) does. A bad
+        ``start`` raises TypeError here, not at the first item.
         """
         t = self._start(start)
-        if t.utcoffset() is None:  # naive: straight to the search, no per-item checks
-            step = self._search.before if reverse else self._search.after
-        else:
-            step = self.prev if reverse else self.next
+        if t.utcoffset() is None:  # naive: the search walks on, minute by minute
+            return self._search.walk(t, not reverse)
+        return self._walk_aware(t, self.prev if reverse else self.next)
+
+    @staticmethod
+    def _walk_aware(t: datetime, step: Callable[[datetime], datetime]) -> Iterator[datetime]:
         while True:
             try:
                 t = step(t)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Optional, Union
 
 from ._errors import CronError
 
@@ -253,8 +253,110 @@ def _whole(text: str, message: str, token: str, position: int) -> CronError:
     return CronError(message, text=text, field=None, token=token, position=position)
 
 
+# (seconds, minutes, hours, days, day items, months, weekdays, weekday items, years):
+# each field's values as a bitmask, and the years as parse() gives them.
+Parsed = tuple[
+    int,
+    int,
+    int,
+    int,
+    tuple[DayItem, ...],
+    int,
+    int,
+    tuple[DayItem, ...],
+    Optional[tuple[int, ...]],
+]
+Body = tuple[int, tuple[DayItem, ...]]  # one field body's values (bitmask) and day items
+
+# Each field body already parsed, per field (second .. day-of-week) and for the year:
+# a crontab repeats `*`, `0`, `*/5`, ... so most bodies of a new text are known.
+_BODIES: tuple[dict[str, Body], ...] = tuple({} for _ in range(6))
+_YEARS: dict[str, tuple[int, ...] | None] = {"*": None}
+_MEMO_SIZE = 2048
+
+
+def scan(text: str) -> Parsed:
+    """Every field's values as bitmasks; a mistake is a CronError, as from parse().
+
+    A text made of field bodies seen before costs a split and a lookup per field;
+    anything else (a new body, a macro, a mistake) goes through ``_scan``, which
+    places errors in the text and remembers the bodies it parsed.
+    """
+    if text.__class__ is str and len(text) <= MAX_LENGTH:
+        bodies = [b for b in text.replace("\t", " ").split(" ") if b]
+        n = len(bodies)
+        if 5 <= n <= 7 and bodies[0][0] != "@":
+            if n == 5:
+                bodies.insert(0, "0")
+            memo = _BODIES
+            try:
+                s, mi, h = memo[0][bodies[0]], memo[1][bodies[1]], memo[2][bodies[2]]
+                dom, mo, dow = memo[3][bodies[3]], memo[4][bodies[4]], memo[5][bodies[5]]
+                years = _YEARS[bodies[6]] if n == 7 else None
+            except KeyError:
+                pass
+            else:
+                return (s[0], mi[0], h[0], dom[0], dom[1], mo[0], dow[0], dow[1], years)
+    return _scan(text)[0]
+
+
+def _body(index: int, f: _Field) -> Body:
+    """One field body's bitmask and day items, parsed once and remembered."""
+    memo = _BODIES[index]
+    found = memo.get(f.body)
+    if found is None:
+        values, specials = _parse_field(f)
+        mask = 0
+        for value in values:
+            mask |= 1 << value
+        found = (mask, tuple(sorted(set(specials))))
+        if len(memo) >= _MEMO_SIZE:
+            _forget_half(memo)
+        memo[f.body] = found
+    return found
+
+
+def _forget_half(memo: dict[str, Any]) -> None:
+    """Make room in a full memo: the older half goes."""
+    for key in list(memo)[: len(memo) // 2]:
+        del memo[key]
+
+
+def _year_body(f: _Field) -> tuple[int, ...] | None:
+    if f.body in _YEARS:
+        return _YEARS[f.body]
+    years = sorted(set(_parse_field(f)[0]))
+    found = None if len(years) in (0, YEAR.high - YEAR.low + 1) else tuple(years)
+    if len(_YEARS) >= _MEMO_SIZE:
+        _forget_half(_YEARS)
+        _YEARS["*"] = None
+    _YEARS[f.body] = found
+    return found
+
+
+def _mask_values(mask: int) -> tuple[int, ...]:
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+
+
 def parse(text: str) -> Fields:
     """Parse expression text into field sets; every mistake is a CronError."""
+    p, found = _scan(text)
+    return Fields(
+        seconds=_mask_values(p[0]),
+        minutes=_mask_values(p[1]),
+        hours=_mask_values(p[2]),
+        days=_mask_values(p[3]),
+        day_items=p[4],
+        months=_mask_values(p[5]),
+        weekdays=_mask_values(p[6]),
+        weekday_items=p[7],
+        years=p[8],
+        field_texts=found,
+    )
+
+
+def _scan(text: str) -> tuple[Parsed, tuple[tuple[str, int], ...]]:
+    """The whole parse, with each field's (text, position) for errors and messages."""
     if not isinstance(text, str):
         raise TypeError(f"a cron expression must be a str, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -287,7 +389,7 @@ def parse(text: str) -> Fields:
                 word,
                 pos,
             )
-        return parse(expansion)
+        return _scan(expansion)
     if len(found) > 7:
         raise _whole(
             text,
@@ -307,21 +409,20 @@ def parse(text: str) -> Fields:
         found.insert(0, ("0", -1))
     if len(found) == 6:
         found.append(("*", -1))
-    results = []
-    for spec, (body, pos) in zip(SPECS, found[:6]):
-        results.append(_parse_field(_Field(text, spec, body, pos)))
-    years: list[int] = []
-    if found[6][0] != "*":  # the common case: no year field, and no 8030-value set to build
-        years = sorted(set(_parse_field(_Field(text, YEAR, *found[6]))[0]))
-    return Fields(
-        seconds=tuple(sorted(set(results[0][0]))),
-        minutes=tuple(sorted(set(results[1][0]))),
-        hours=tuple(sorted(set(results[2][0]))),
-        days=tuple(sorted(set(results[3][0]))),
-        day_items=tuple(sorted(set(results[3][1]))),
-        months=tuple(sorted(set(results[4][0]))),
-        weekdays=tuple(sorted(set(results[5][0]))),
-        weekday_items=tuple(sorted(set(results[5][1]))),
-        years=None if len(years) in (0, YEAR.high - YEAR.low + 1) else tuple(years),
-        field_texts=tuple(found),
+    bodies = [
+        _BODIES[i].get(found[i][0]) or _body(i, _Field(text, spec, *found[i]))
+        for i, spec in enumerate(SPECS[:6])
+    ]
+    years = _year_body(_Field(text, YEAR, *found[6]))
+    parsed: Parsed = (
+        bodies[0][0],
+        bodies[1][0],
+        bodies[2][0],
+        bodies[3][0],
+        bodies[3][1],
+        bodies[4][0],
+        bodies[5][0],
+        bodies[5][1],
+        years,
     )
+    return parsed, tuple(found)

@@ -9,7 +9,7 @@ days by bit arithmetic, and a single ``datetime`` is built at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -32,26 +32,25 @@ def bits(values: Iterable[int]) -> int:
 
 
 def _values(mask: int) -> list[int]:
-    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+    return [i for i, bit in enumerate(bin(mask)[:1:-1]) if bit == "1"]
 
 
-@lru_cache(maxsize=256)  # most fields are `*` or a single value: share their tables
-def forward_table(mask: int, high: int) -> bytes:
-    """Entry i (0..high+1): the smallest value >= i in ``mask``, or NONE."""
-    table, start = bytearray([NONE]) * (high + 2), 0
-    for value in _values(mask):
-        table[start : value + 1] = bytes([value]) * (value + 1 - start)
+@lru_cache(maxsize=1024)  # most fields are `*` or a single value: share their tables
+def tables(mask: int, high: int) -> tuple[bytes, bytes]:
+    """A field's two lookup tables over 0..high.
+
+    Forward, entry i (0..high+1): the smallest value >= i in ``mask``, or NONE.
+    Backward, entry i+1 (i from -1 to high): the largest value <= i, or NONE.
+    """
+    values = _values(mask)
+    forward, start = bytearray([NONE]) * (high + 2), 0
+    for value in values:
+        forward[start : value + 1] = bytes([value]) * (value + 1 - start)
         start = value + 1
-    return bytes(table)
-
-
-@lru_cache(maxsize=256)
-def backward_table(mask: int, high: int) -> bytes:
-    """Entry i+1 (i from -1 to high): the largest value <= i in ``mask``, or NONE."""
-    table, values = bytearray([NONE]) * (high + 2), _values(mask)
+    backward = bytearray([NONE]) * (high + 2)
     for value, stop in zip(values, [*values[1:], high + 1]):
-        table[value + 1 : stop + 1] = bytes([value]) * (stop - value)
-    return bytes(table)
+        backward[value + 1 : stop + 1] = bytes([value]) * (stop - value)
+    return bytes(forward), bytes(backward)
 
 
 def year_runs(years: tuple[int, ...]) -> tuple[range, ...]:
@@ -117,10 +116,10 @@ class Search:
         days: DayTable,
         years: tuple[range, ...] | None,
     ) -> None:
-        self.second_f, self.second_b = forward_table(seconds, 59), backward_table(seconds, 59)
-        self.minute_f, self.minute_b = forward_table(minutes, 59), backward_table(minutes, 59)
-        self.hour_f, self.hour_b = forward_table(hours, 23), backward_table(hours, 23)
-        self.month_f, self.month_b = forward_table(months, 12), backward_table(months, 12)
+        self.second_f, self.second_b = tables(seconds, 59)
+        self.minute_f, self.minute_b = tables(minutes, 59)
+        self.hour_f, self.hour_b = tables(hours, 23)
+        self.month_f, self.month_b = tables(months, 12)
         self.days = days
         self.years = years
 
@@ -225,7 +224,7 @@ class Search:
             mo, d, h, mi, s = mo + 1, 1, 0, 0, 0
             if mo == 13:
                 y, mo = y + 1, 1
-        raise OverflowError("no fire time after this one within the datetime range")
+        raise self.exhausted(True)
 
     def backward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
         """The latest fire time at or before y-mo-d h:mi:s (s may be -1: borrow)."""
@@ -271,4 +270,43 @@ class Search:
             mo, d, h, mi, s = mo - 1, 31, 23, 59, 59
             if mo == 0:
                 y, mo = y - 1, 12
-        raise OverflowError("no fire time before this one within the datetime range")
+        raise self.exhausted(False)
+
+    def exhausted(self, up: bool) -> OverflowError:
+        """The error for a search that ran out: the year field's last (first) year, if any."""
+        if self.years is not None:
+            if up:
+                last = max(run[-1] for run in self.years)
+                return OverflowError(
+                    f"no fire time after this one: the year field allows no year after {last}"
+                )
+            first = min(run.start for run in self.years)
+            return OverflowError(
+                f"no fire time before this one: the year field allows no year before {first}"
+            )
+        if up:
+            return OverflowError("no fire time after this one within the datetime range")
+        return OverflowError("no fire time before this one within the datetime range")
+
+    def walk(self, t: datetime, up: bool) -> Iterator[datetime]:
+        """Fire times after (before, if not ``up``) the naive ``t``, in order.
+
+        The search finds each minute's first (last) fire time; the others in that
+        minute are the following (preceding) seconds of the second field.
+        """
+        step, seconds, moves = (
+            (self.after, self.second_f, 1) if up else (self.before, self.second_b, 0)
+        )
+        while True:
+            try:
+                t = step(t)
+            except OverflowError:
+                return
+            yield t
+            s = seconds[t.second + moves]
+            if s != NONE:
+                minute = t - _SECONDS[t.second]
+                while s != NONE:
+                    t = minute + _SECONDS[s]
+                    yield t
+                    s = seconds[s + moves]
