@@ -224,6 +224,7 @@ def test_sqlite_prunes_claims_older_than_its_retention(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "state.db", retention=100)
     for i in range(1000):
         assert store.claim("job", T0 + timedelta(seconds=i))
+        store.record("job", T0 + timedelta(seconds=i))  # done: a live lease is never pruned
     conn = sqlite3.connect(tmp_path / "state.db")
     rows = conn.execute("SELECT count(*), min(instant) FROM cronsec_claims").fetchone()
     conn.close()
@@ -236,6 +237,7 @@ def test_memory_store_prunes_claims_older_than_its_retention() -> None:
     store = MemoryStore(retention=100)
     for i in range(1000):
         assert store.claim("job", T0 + timedelta(seconds=i))
+        store.record("job", T0 + timedelta(seconds=i))  # done: a live lease is never pruned
     assert store.claim("job", T0 + timedelta(seconds=999)) is False
     assert store.claim("job", T0) is True  # forgotten long ago
 
@@ -293,12 +295,17 @@ def test_redis_nothing_listening_is_store_unavailable() -> None:
     store.close()
 
 
-def test_redis_claims_expire_after_ttl(redis_url: str) -> None:
-    store = RedisStore(redis_url, prefix="ttl", ttl=0.2)
+def test_redis_claims_expire_after_lease_plus_ttl(redis_url: str) -> None:
+    store = RedisStore(redis_url, prefix="ttl", ttl=0.2, lease=0.1)
     assert store.claim("job", T0) is True
     assert store.claim("job", T0) is False
-    time.sleep(0.3)
-    assert store.claim("job", T0) is True  # the ttl bounds how long a claim holds
+    client = RedisStore(redis_url, prefix="ttl")._client
+    ttl_ms = client.pttl("ttl:c:job:" + str(EPOCH0))
+    assert 0 < ttl_ms <= 300  # lease + ttl: the claim key goes, nothing else keeps it
+    deadline = time.monotonic() + 10
+    while not store.claim("job", T0):  # the ttl bounds how long a claim holds
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     store.close()
 
 
@@ -315,10 +322,10 @@ def test_redis_prefixes_keep_apps_apart(redis_url: str) -> None:
 def test_redis_a_retried_claim_finds_its_own_token(redis_url: str) -> None:
     # A claim whose reply was lost is retried by redis-py: it must still win.
     store = RedisStore(redis_url, prefix="retry")
-    key, script = "retry:claim:job:1", store._claim_script
-    assert script(keys=[key], args=["token-1", 10_000]) == 1
-    assert script(keys=[key], args=["token-1", 10_000]) == 1
-    assert script(keys=[key], args=["token-2", 10_000]) == 0
+    keys, script = ["retry:c:job:1", "retry:open:job"], store._scripts["claim"]
+    assert script(keys=keys, args=["token-1", "me", 10_000, 20_000, 1]) == 1
+    assert script(keys=keys, args=["token-1", "me", 10_000, 20_000, 1]) == 1
+    assert script(keys=keys, args=["token-2", "me", 10_000, 20_000, 1]) == 0
     store.close()
 
 
