@@ -388,8 +388,11 @@ class ProcessExecutor:
 
     def _dispatch(self) -> None:
         while True:
-            for w, fire in self._assign():
-                self._send(w, fire)
+            sends = self._assign()
+            while sends:  # again: a fire refused at the gate leaves its worker idle
+                for w, fire in sends:
+                    self._send(w, fire)
+                sends = self._assign()
             with self._lock:
                 live = [w for w in self._workers if w.state != "dead"]
                 if self._closed and not live:
