@@ -206,15 +206,15 @@ class _Checker:
                 at,
                 len(value) - (at - value_at),
             )
-        if "$" in value and not quoted:
-            at = value_at + value.index("$")
+        if "$" in value:
+            given = found.group(2).rstrip(" \t")
             line.add(
                 WARNING,
                 "env-expansion",
                 f"cron does not expand variables in environment settings: {name} is "
                 f"literally {value!r}; write the value out in full",
-                at,
-                len(value) - value.index("$"),
+                value_at + given.index("$"),
+                len(given) - given.index("$"),
             )
         if name == "CRON_TZ":
             if not self.set_zone(value):
@@ -275,13 +275,14 @@ class _Checker:
         rest = words[count:]
         if fields is None:
             return
+        # A six-field line misread as five: report that alone, not the misreading's warnings.
+        six = not self.seconds and rest and looks_like_field(rest[0][0])
+        if six and self.six_fields(line, raw, words):
+            return
         if not self.seconds:
             self.cron_grammar(line, words[:count])
         self.steps(line, words[:count])
         self.day_rule(line, fields, words[:count])
-        six = not self.seconds and rest and looks_like_field(rest[0][0])
-        if six and self.six_fields(line, raw, words):
-            return
         self.user_and_command(line, raw, rest, end)
         self.dst(line, schedule, fields, begin, end - begin)
 
@@ -314,7 +315,7 @@ class _Checker:
 
     def fields(self, line: _Line, schedule: str, begin: int) -> Fields | None:
         try:
-            return parse(schedule)
+            return CronExpr(schedule).fields  # the expression's checks, never-firing too
         except CronError as err:
             if self.seconds:
                 extra = hint(schedule, err)
