@@ -32,6 +32,9 @@ MAX_HEADERS = 16 * 1024
 
 READ_ROUTES = ("runs", "calendar")
 ACTIONS = ("pause", "resume", "run")
+OPEN = ("healthz", "page")
+# What an HTML form can send cross-site without a preflight; never accepted for control.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _SECRET_HEADERS = ("authorization", "cookie", "proxy-authorization")
 
 
@@ -197,7 +200,8 @@ class App:
         request = Request(
             raw.method, path, raw.headers, raw.client, name, kind if write else "read"
         )
-        refused = self._check_access(request, write)
+        # Health probes and the page shell are always open (the page then holds no job).
+        refused = None if kind in OPEN else self._check_access(request, write)
         if refused is not None:
             return refused
         if write:
@@ -224,7 +228,7 @@ class App:
             return None
         rest = path[len("/jobs/") :]
         if decoded:
-            return self._route_decoded(rest)
+            return self._route_decoded(_unquote(rest))
         parts = rest.split("/")
         if len(parts) > 2 or parts[0] == "":
             return None
@@ -289,7 +293,7 @@ class App:
         self, kind: str, job: Any, raw: RawRequest, query: dict[str, list[str]]
     ) -> Response:
         if kind == "jobs":
-            return json_response(200, self.jobs_json())
+            return json_response(200, [_view.job_json(j) for j in self.sched.jobs])
         if kind == "job":
             return json_response(200, _view.job_json(job))
         if kind == "runs":
@@ -298,21 +302,22 @@ class App:
         if kind == "calendar":
             return self._calendar(job, query)
         if kind == "healthz":
-            health = _view.health_of(self.sched)
-            return json_response(200 if health.ok else 503, dict(health._asdict()))
+            health = self.health_json()
+            return json_response(200 if health["ok"] else 503, health)
         if kind == "metrics":
             return self._metrics_response()
         if kind == "page":
             return self._page(raw)
         return self._act(kind, job)
 
-    def jobs_json(self) -> dict[str, Any]:
+    def health_json(self) -> dict[str, Any]:
+        """``GET /healthz``: ok, reason, the scheduler's now and whether it runs."""
         health = _view.health_of(self.sched)
         return {
+            "ok": health.ok,
+            "reason": health.reason,
             "now": _now(self.sched).isoformat(),
             "running": bool(getattr(self.sched, "running", False)),
-            "health": dict(health._asdict()),
-            "jobs": [_view.job_json(j) for j in self.sched.jobs],
         }
 
     def _calendar(self, job: Any, query: dict[str, list[str]]) -> Response:
@@ -361,7 +366,10 @@ class App:
         nonce = secrets.token_urlsafe(16)
         data = None
         if not self.protect_reads or self._check_access(_reader(raw), False) is None:
-            data = self.jobs_json()
+            data = {
+                "health": self.health_json(),
+                "jobs": [_view.job_json(j) for j in self.sched.jobs],
+            }
         body = _page.render(data, nonce=nonce, control=self.control)
         headers = [
             *_base_headers("text/html; charset=utf-8"),
@@ -400,7 +408,8 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
 def _check_post(raw: RawRequest) -> Response | None:
     """Refuse what a cross-site form could send: form content types, a foreign Origin."""
     content_type = raw.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in ("", "application/json"):
+    # Some WSGI servers (wsgiref) say text/plain when the client sent no type: allowed empty.
+    if content_type in FORM_TYPES or (raw.body and content_type != "application/json"):
         return error(415, "send no body, or Content-Type: application/json")
     origin = raw.headers.get("origin")
     hosts = {raw.headers.get("host"), raw.headers.get("x-forwarded-host")}

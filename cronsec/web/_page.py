@@ -67,7 +67,7 @@ def _card(job: dict[str, Any]) -> str:
 
 
 def render(data: dict[str, Any] | None, *, nonce: str, control: str) -> str:
-    """The page; ``data`` is the ``GET /jobs`` answer, or None when reading needs a token."""
+    """The page; ``data`` holds "health" and "jobs" (the API's answers), None if reading is shut."""
     if data is None:
         cards = '<p class="empty">Reading needs a token: enter it above.</p>'
         health, health_class, now = "?", "", ""
@@ -76,7 +76,7 @@ def render(data: dict[str, Any] | None, *, nonce: str, control: str) -> str:
         ok, reason = data["health"]["ok"], data["health"]["reason"]
         health = "healthy" if ok else f"unhealthy: {reason}"
         health_class = "ok" if ok else "bad"
-        now = data["now"]
+        now = data["health"]["now"]
     values = {
         "NONCE": nonce,
         "CARDS": cards,

@@ -189,8 +189,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
     timeout = SOCKET_TIMEOUT
-    server_version = "cronsec"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return "cronsec"
 
     def _serve(self) -> None:
         app = self.server.app
@@ -259,7 +260,7 @@ class Server:
         self.port: int = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.25},
+            kwargs={"poll_interval": 0.1},
             name=f"cronsec-web:{self.port}",
             daemon=True,
         )
