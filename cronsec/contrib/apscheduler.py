@@ -1,13 +1,16 @@
 """``CronsecTrigger``: any cronsec expression as an APScheduler 3 trigger.
 
-Needs the extra ``cronsec[apscheduler]`` (APScheduler 3.10 or later, before 4)::
+Needs the extra ``cronsec[apscheduler]`` (APScheduler 3.10 or later, before 4).
+Give it to ``add_job`` where a ``CronTrigger`` would go:
 
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from cronsec.contrib.apscheduler import CronsecTrigger
+>>> from apscheduler.schedulers.background import BackgroundScheduler
+>>> from cronsec.contrib.apscheduler import CronsecTrigger
+>>> scheduler = BackgroundScheduler(timezone="Europe/Riga")
+>>> job = scheduler.add_job(print, CronsecTrigger("*/10 * * * * mon-fri", timezone="Europe/Riga"))
+>>> job.trigger
+CronsecTrigger('*/10 * * * * mon-fri', timezone='Europe/Riga')
 
-    scheduler = BackgroundScheduler()
-    scheduler.add_job(refresh, CronsecTrigger("*/10 * * * * mon-fri", timezone="Europe/Riga"))
-    scheduler.start()
+then ``scheduler.start()`` as usual.
 """
 
 from __future__ import annotations

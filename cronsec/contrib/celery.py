@@ -1,15 +1,19 @@
 """``cronsec_schedule``: any cronsec expression as a Celery beat schedule, to the second.
 
-Needs the extra ``cronsec[celery]`` (Celery 5.3 or later)::
+Needs the extra ``cronsec[celery]`` (Celery 5.3 or later). Use it in
+``beat_schedule`` where a ``crontab()`` would go:
 
-    from cronsec.contrib.celery import cronsec_schedule
-
-    app.conf.beat_schedule = {
-        "refresh": {
-            "task": "myapp.tasks.refresh",
-            "schedule": cronsec_schedule("*/10 * * * * mon-fri", tz="Europe/Riga"),
-        },
-    }
+>>> from celery import Celery
+>>> from cronsec.contrib.celery import cronsec_schedule
+>>> app = Celery("myapp")
+>>> app.conf.beat_schedule = {
+...     "refresh": {
+...         "task": "myapp.tasks.refresh",
+...         "schedule": cronsec_schedule("*/10 * * * * mon-fri", tz="Europe/Riga"),
+...     },
+... }
+>>> app.conf.beat_schedule["refresh"]["schedule"]
+<cronsec_schedule: */10 * * * * mon-fri (Europe/Riga)>
 """
 
 from __future__ import annotations
