@@ -1,27 +1,88 @@
 """cronsec: six-field cron expressions with exact fire times, and a drift-free timer.
 
-The public names live here; every other module is private.
+The public names live here (and in ``cronsec.stores``, ``cronsec.web``,
+``cronsec.strategies`` and ``cronsec.contrib``); every other module is private.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._clock import FakeClock
 from ._default import every, run, start
 from ._errors import CronError
+from ._events import (
+    FireFailed,
+    FireFinished,
+    FireMissed,
+    FireSkipped,
+    FireStarted,
+    JobAdded,
+    JobPaused,
+    JobRemoved,
+    JobResumed,
+    RetryScheduled,
+    StoreRecovered,
+    StoreUnavailableEvent,
+    TimerStalled,
+)
 from ._expr import CronExpr
-from ._job import Job, Lateness, fire_time
+from ._fire import fire_time
+from ._front import Health
+from ._job import Job
+from ._options import JobOptions, Options, Overlap
+from ._runs import Run
+from ._schedule import Schedule
 from ._scheduler import Scheduler
+from ._stats import Lateness
+from ._threads import ThreadExecutor
 
 __all__ = [
+    "AsyncScheduler",
     "CronError",
     "CronExpr",
     "FakeClock",
+    "FireFailed",
+    "FireFinished",
+    "FireMissed",
+    "FireSkipped",
+    "FireStarted",
+    "Health",
+    "Interval",
     "Job",
+    "JobAdded",
+    "JobOptions",
+    "JobPaused",
+    "JobRemoved",
+    "JobResumed",
     "Lateness",
+    "OneOff",
+    "Options",
+    "Overlap",
+    "RetryScheduled",
+    "Run",
+    "Schedule",
     "Scheduler",
+    "StoreRecovered",
+    "StoreUnavailableEvent",
+    "ThreadExecutor",
+    "TimerStalled",
     "every",
     "fire_time",
     "run",
     "start",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
+
+
+def __getattr__(name: str) -> Any:
+    """Names whose modules land separately, imported on first use."""
+    if name in ("Interval", "OneOff"):
+        from . import _interval
+
+        return getattr(_interval, name)
+    if name == "AsyncScheduler":
+        from ._asyncio import AsyncScheduler
+
+        return AsyncScheduler
+    raise AttributeError(f"module 'cronsec' has no attribute {name!r}")

@@ -1,318 +1,214 @@
-"""The scheduler's side of a store: claims with backoff, catch-up, completions, retries.
+"""The scheduler's side of a store: bounded calls, backoff, answer checks, the recorder.
 
-A fire that the policies grant (``Grant``) is claimed in the store before it
-becomes a task; only the process whose claim wins runs it. Store calls made
-by a timer step run with the scheduler's lock released, and after a failure
-the store is left alone for a backoff that doubles up to a limit, so an
-unreachable store costs the timer one timeout per backoff, not one per fire.
+Every store call made for the timer runs on one caller thread and is waited
+for at most ``timeout`` seconds: a store that hangs, raises, or answers
+wrongly (a list of the wrong length, not booleans) is *unavailable* for that
+call, and the store is left alone for a backoff that doubles up to a limit,
+so an unreachable store costs the timer one timeout per backoff, not one per
+fire. Completions go to the store from a recorder thread of their own, so a
+worker never waits for the store. Both threads live from start to stop: one
+connection each, for the scheduler's life.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Callable, NamedTuple, TypeVar
+from typing import Any, Callable, TypeVar
 
-from ._job import Job, Retry, Slot
-from ._pool import Task
-from .stores._base import Store, claim_many
-from .stores._memory import MemoryStore
+from .stores._base import Store, StoreError, StoreUnavailable
 
-if TYPE_CHECKING:
-    from ._clock import Clock
-
-__all__ = ["CATCHUP_LIMIT", "Grant", "Recorder", "StoreSide"]
+__all__ = ["UNAVAILABLE", "Recorder", "StoreSide", "Unavailable"]
 
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
 T = TypeVar("T")
 
-# More fires than this due at once for one job (a clock stepped far ahead, a
-# long downtime): count this many, then go straight to the latest.
-CATCHUP_LIMIT = 10_000
+
+class Unavailable:
+    """What a store call answers when the store could not be asked."""
+
+    def __repr__(self) -> str:
+        return "UNAVAILABLE"
 
 
-class Grant(NamedTuple):
-    """A fire the policies allow (``running`` already counts it): claim, then run."""
-
-    job: Job
-    slot: Slot
-    kind: str = "fire"  # "fire", "catch_up" or "retry"
-    attempt: int = 0
+UNAVAILABLE = Unavailable()
 
 
-class _Unavailable:
-    """What a store call returns when the store could not be asked."""
+class _Caller:
+    """One thread that makes store calls; callers wait for an answer at most ``timeout``."""
 
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._cond = threading.Condition(threading.Lock())
+        self._work: list[tuple[Callable[[], Any], list[Any], threading.Event]] = []
+        self._thread: threading.Thread | None = None
+        self._closed = False
 
-UNAVAILABLE = _Unavailable()
+    def call(self, func: Callable[[], T], timeout: float) -> T:
+        """``func()`` on the caller thread; StoreUnavailable if no answer within ``timeout``."""
+        box: list[Any] = []
+        done = threading.Event()
+        with self._cond:
+            if self._closed:
+                raise StoreUnavailable("the scheduler's store caller is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            self._work.append((func, box, done))
+            self._cond.notify()
+        if not done.wait(timeout):
+            raise StoreUnavailable(f"no answer within {timeout:g}s")
+        ok, value = box
+        if ok:
+            result: T = value
+            return result
+        raise value
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._work and not self._closed:
+                    self._cond.wait()
+                if not self._work:
+                    self._thread = None
+                    self._closed = False  # a later start() may use it again
+                    return
+                func, box, done = self._work.pop(0)
+            try:
+                box += [True, func()]
+            except BaseException as exc:
+                box += [False, exc]
+            done.set()
 
 
 class StoreSide:
-    """Store calls for the scheduler; mixed into ``Timetable``, so under its lock."""
+    """The store, reached through bounded calls with backoff."""
 
-    clock: Clock
-    _cond: threading.Condition
-    _jobs: dict[str, Job]
-    store_backoff: tuple[float, float]
-
-    def _init_store(self, store: Store | None, backoff: tuple[float, float]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        backoff: tuple[float, float],
+        timeout: float,
+        on_change: Callable[[bool, str, float], None] | None = None,
+    ) -> None:
         lo, hi = backoff
         if not 0 < lo <= hi:
             raise ValueError(f"store_backoff must be (min, max) with 0 < min <= max, got {backoff}")
-        self._store_given = store is not None  # else a private MemoryStore
-        self.store: Store = store if store is not None else MemoryStore()
-        self.store_backoff = (float(lo), float(hi))
-        self.store_failures = 0
+        if not timeout > 0:
+            raise ValueError(f"store_timeout must be > 0 seconds, got {timeout!r}")
+        self.store = store
+        self.backoff = (float(lo), float(hi))
+        self.timeout = float(timeout)
+        self.failures = 0
         """Store calls that failed (claims, catch-up reads, completions)."""
         self._count_lock = threading.Lock()
-        self._recorder = Recorder(self)
-        self._retry_at: datetime | None = None  # no claim before this (backing off)
-        self._backoff = 0.0
-        self._down_since: datetime | None = None
+        self._caller = _Caller("cronsec-store")
+        self.recorder = Recorder(self)
+        self.retry_at: datetime | None = None  # no call before this (backing off)
+        self._delay = 0.0
+        self.down_since: datetime | None = None
+        self._on_change = on_change
 
     @property
-    def store_available(self) -> bool:
+    def available(self) -> bool:
         """False from a failed store call until one succeeds again."""
-        return self._down_since is None
+        return self.down_since is None
 
-    def _check_retention(self, job: Job) -> None:
-        """Warn when the store forgets claims sooner than the job may still fire them."""
-        kept = getattr(self.store, "retention", None)
-        if not self._store_given or not isinstance(kept, (int, float)):
-            return
-        policy = job.policy
-        reach = [w for w in (policy.misfire_grace, policy.catch_up) if w is not None]
-        if policy.catch_up is None or policy.misfire_grace is None or max(reach) > kept:
-            logger.warning(
-                "job %r may fire an instant up to %s s late (misfire_grace %s, catch_up %s), "
-                "but %r keeps claims %g s: a claim could expire before a late fire, "
-                "which could then run twice; lower those or raise the store's retention",
-                job.name,
-                max(reach) if len(reach) == 2 else "any",
-                policy.misfire_grace,
-                policy.catch_up,
-                self.store,
-                kept,
-            )
+    def ask(
+        self, now: datetime, func: Callable[[], T], check: Callable[[T], None] | None = None
+    ) -> T | Unavailable:
+        """``func()`` bounded by the timeout, unless backing off; UNAVAILABLE if it fails.
 
-    # -- under the lock, on the timer's step -----------------------------------
-
-    def _ask(self, now: datetime, call: Callable[[], T]) -> T | _Unavailable:
-        """``call()`` with the lock released, unless backing off; UNAVAILABLE if it fails."""
-        if self._retry_at is not None and now < self._retry_at:
+        ``check`` validates the answer (raising ValueError on a wrong one): a
+        wrong answer counts as the store being unavailable.
+        """
+        if self.retry_at is not None and now < self.retry_at:
             return UNAVAILABLE
-        self._cond.release()
         try:
-            result: T | _Unavailable = call()
-            error: Exception | None = None
+            result = self._caller.call(func, self.timeout)
+            if check is not None:
+                check(result)
+        except (StoreError, ValueError, TypeError, OSError) as exc:
+            self._failed(now, exc)
+            return UNAVAILABLE
         except Exception as exc:  # any store, any failure: the timer goes on
-            result, error = UNAVAILABLE, exc
-        finally:
-            self._cond.acquire()
-        if error is None:
-            if self._down_since is not None:
-                logger.warning(
-                    "store %r is back after %.1fs",
-                    self.store,
-                    (now - self._down_since).total_seconds(),
-                )
-            self._retry_at, self._backoff, self._down_since = None, 0.0, None
-            return result
-        lo, hi = self.store_backoff
-        self._backoff = min(hi, max(lo, self._backoff * 2))
-        self._retry_at = now + timedelta(seconds=self._backoff)
-        if self._down_since is None:
-            self._down_since = now
-        with self._count_lock:
-            self.store_failures += 1
-        logger.warning(
-            "store %r unavailable: %s; asking again in %.0fs", self.store, error, self._backoff
-        )
-        return UNAVAILABLE
+            self._failed(now, exc)
+            return UNAVAILABLE
+        if self.down_since is not None:
+            down = (now - self.down_since).total_seconds()
+            logger.warning("store %r is back after %.1fs", self.store, down)
+            if self._on_change is not None:
+                self._on_change(True, "", down)
+        self.retry_at, self._delay, self.down_since = None, 0.0, None
+        return result
 
-    def _claim(self, grants: Sequence[Grant], now: datetime) -> list[Task]:
-        """Claim the granted fires in the store (one round trip); tasks for those won."""
-        pairs = [(g.job.name, g.slot.utc) for g in grants if g.kind != "retry"]
-        # A retry runs under the claim its fire won; nothing to ask.
-        answer = self._ask(now, lambda: claim_many(self.store, pairs)) if pairs else []
-        down = isinstance(answer, _Unavailable)
-        won = iter(() if isinstance(answer, _Unavailable) else answer)
-        tasks: list[Task] = []
-        not_fired = fired = 0
-        for g in grants:
-            job = g.job
-            if g.kind == "retry":
-                tasks.append(self._task(g))
-            elif down and job.policy.on_store_error == "fire":
-                with job._lock:
-                    job.unclaimed += 1
-                fired += 1
-                tasks.append(self._task(g))
-            elif down:
-                with job._lock:
-                    job.unclaimed += 1
-                    job.misses += 1
-                    job.running -= 1
-                not_fired += 1
-            elif next(won):
-                tasks.append(self._task(g))
-            else:
-                with job._lock:
-                    job.elsewhere += 1
-                    job.running -= 1
-        if down:
-            logger.warning(
-                "store unavailable: %d fire(s) not claimed: %d not fired, %d fired here "
-                "(on_store_error='fire')",
-                not_fired + fired,
-                not_fired,
-                fired,
-            )
-        return tasks
-
-    @staticmethod
-    def _task(g: Grant) -> Task:
-        job, slot = g.job, g.slot
-        return Task(
-            functools.partial(job._execute, slot.instant, slot.target, g.kind, g.attempt),
-            functools.partial(job._cancelled, slot.instant),
-        )
-
-    def _catch_up(self, job: Job, now: datetime) -> list[Slot] | None:
-        """The instants that passed between the job's last completion and its add().
-
-        None while the store cannot be asked (the job stays pending).
-        """
-        last = self._ask(now, functools.partial(self.store.last_completed, job.name))
-        if isinstance(last, _Unavailable):
-            return None
-        job._catch_up_pending = False
-        if last is None:
+    def claim(
+        self, pairs: Sequence[tuple[str, datetime]], now: datetime
+    ) -> list[bool] | Unavailable:
+        """Claim every pair in one round trip; the answer is checked (one bool per pair)."""
+        if not pairs:
             return []
-        end = job._first_utc if job._first_utc is not None else now
-        passed: list[Slot] = []
-        t: datetime = last
-        while len(passed) < CATCHUP_LIMIT:
-            try:
-                instant = job.expr.next(t)
-            except OverflowError:
-                break
-            utc = instant.astimezone(UTC)
-            if utc >= end:
-                return passed
-            passed.append(Slot(instant, utc, utc))
-            t = utc
-        # Too many to count one by one: the last of them stands for the rest.
-        logger.warning(
-            "job %r: over %d fires passed since its last completion at %s; counting %d",
-            job.name,
-            CATCHUP_LIMIT,
-            last.isoformat(),
-            CATCHUP_LIMIT,
-        )
-        try:
-            instant = job.expr.prev(end)
-        except OverflowError:
-            return passed
-        utc = instant.astimezone(UTC)
-        passed[-1] = Slot(instant, utc, utc)
-        return passed
+        store = self.store
 
-    def _take_retries(self, now: datetime) -> list[Grant]:
-        """Grants for the retries that are due; a job already at max_instances drops its own."""
-        grants: list[Grant] = []
-        for job in self._jobs.values():
-            if not job._retries or job._paused:
-                continue
-            due = [r for r in job._retries if r.due <= now]
-            if not due:
-                continue
-            job._retries = [r for r in job._retries if r.due > now]
-            for r in due:
-                with job._lock:
-                    full = job.running >= job.policy.max_instances
-                    if full:
-                        job.retries_dropped += 1
-                    else:
-                        job.running += 1
-                if full:
-                    logger.info(
-                        "job %r: retry %d for %s dropped: %d run(s) going (max_instances %d)",
-                        job.name,
-                        r.attempt,
-                        r.instant.isoformat(),
-                        job.running,
-                        job.policy.max_instances,
-                    )
-                    continue
-                utc = r.instant.astimezone(UTC)
-                grants.append(Grant(job, Slot(r.instant, utc, r.due), "retry", r.attempt))
-        return grants
+        def call() -> list[bool]:
+            batch = getattr(store, "claim_many", None)
+            if batch is not None and len(pairs) > 1:
+                answer = batch(list(pairs))
+            else:
+                answer = [store.claim(job, instant) for job, instant in pairs]
+            return answer  # type: ignore[no-any-return]
 
-    def _drop_retries(self, job: Job) -> None:
-        """A regular fire is due: drop pending retries beyond ``max_instances``."""
-        room = job.policy.max_instances - 1 - job.running
-        excess = len(job._retries) - max(0, room)
-        if excess <= 0:
-            return
-        dropped, job._retries = job._retries[:excess], job._retries[excess:]
-        with job._lock:
-            job.retries_dropped += len(dropped)
-        for r in dropped:
-            logger.info(
-                "job %r: retry %d for %s dropped for a newer fire (max_instances %d)",
-                job.name,
-                r.attempt,
-                r.instant.isoformat(),
-                job.policy.max_instances,
-            )
+        def check(answer: object) -> None:
+            if not isinstance(answer, (list, tuple)) or len(answer) != len(pairs):
+                size = len(answer) if isinstance(answer, (list, tuple)) else type(answer).__name__
+                raise ValueError(f"claim_many answered {size} result(s) for {len(pairs)} claim(s)")
+            if not all(isinstance(won, (bool, int)) for won in answer):
+                raise ValueError("claim_many answered something other than booleans")
 
-    def _retry_deadline(self) -> datetime | None:
-        dues = [r.due for job in self._jobs.values() if not job._paused for r in job._retries]
-        return min(dues) if dues else None
+        result = self.ask(now, call, check)
+        return result if isinstance(result, Unavailable) else [bool(w) for w in result]
 
-    # -- on a worker, without the lock -----------------------------------------
+    def last_completed(self, job: str, now: datetime) -> datetime | Unavailable | None:
+        def check(answer: object) -> None:
+            if answer is not None and not (
+                isinstance(answer, datetime) and answer.tzinfo is not None
+            ):
+                raise ValueError(f"last_completed answered {answer!r}, not an aware datetime")
 
-    def _retry_later(self, job: Job, instant: datetime, attempt: int) -> None:
-        """Called by a run that raised: queue its retry ``attempt`` on the timer."""
-        delay = job.policy.retry[attempt - 1]
-        with self._cond:
-            if job._removed:
-                return
-            due = self.clock.now() + timedelta(seconds=delay)
-            job._retries.append(Retry(due, instant, attempt))
-            self._cond.notify_all()
-        logger.info(
-            "job %r: retry %d of %d for %s in %gs",
-            job.name,
-            attempt,
-            len(job.policy.retry),
-            instant.isoformat(),
-            delay,
-        )
+        return self.ask(now, lambda: self.store.last_completed(job), check)
 
-    def _completed(self, job: Job, instant: datetime) -> None:
-        """Called when a fire is done with (ran, or failed for good): tell the store, later.
-
-        The recorder thread sends it, so the worker is free for the next fire
-        at once instead of waiting a round trip to the store.
-        """
-        self._recorder.submit(job, instant.astimezone(UTC))
-
-    def _record_failed(self, job: Job, utc: datetime, exc: Exception) -> None:
+    def failed(self, exc: BaseException, what: str) -> None:
+        """A store call off the timer failed (a completion): count and log it."""
         with self._count_lock:
-            self.store_failures += 1
+            self.failures += 1
+        logger.warning("store %r: could not %s: %s", self.store, what, exc)
+
+    def close(self) -> None:
+        """End the caller thread (the recorder is flushed by the scheduler first)."""
+        self._caller.close()
+
+    def _failed(self, now: datetime, exc: BaseException) -> None:
+        lo, hi = self.backoff
+        self._delay = min(hi, max(lo, self._delay * 2))
+        self.retry_at = now + timedelta(seconds=self._delay)
+        first = self.down_since is None
+        if first:
+            self.down_since = now
+        with self._count_lock:
+            self.failures += 1
         logger.warning(
-            "job %r: could not record the completion of %s in %r: %s",
-            job.name,
-            utc.isoformat(),
-            self.store,
-            exc,
+            "store %r unavailable: %s; asking again in %.0fs", self.store, exc, self._delay
         )
+        if first and self._on_change is not None:
+            self._on_change(False, str(exc), self._delay)
 
 
 class Recorder:
@@ -320,26 +216,25 @@ class Recorder:
 
     Completions of one job that queue up while it sends collapse into the
     latest (the store keeps the maximum anyway), so a burst of fires costs
-    one round trip per job. The thread starts on the first completion and
-    ends after `LINGER` idle seconds, so a scheduler at rest holds none.
+    one round trip per job. The thread lives until `close`.
     """
-
-    LINGER = 5.0
 
     def __init__(self, side: StoreSide) -> None:
         self._side = side
         self._cond = threading.Condition(threading.Lock())
-        self._pending: dict[Job, datetime] = {}
+        self._pending: dict[str, datetime] = {}
         self._busy = False
+        self._closed = False
         self._thread: threading.Thread | None = None
 
-    def submit(self, job: Job, utc: datetime) -> None:
+    def submit(self, job: str, utc: datetime) -> None:
         """Queue ``utc`` as the job's latest completion."""
         with self._cond:
             known = self._pending.get(job)
             if known is None or known < utc:
                 self._pending[job] = utc
             if self._thread is None:
+                self._closed = False
                 self._thread = threading.Thread(
                     target=self._run, name="cronsec-recorder", daemon=True
                 )
@@ -351,11 +246,21 @@ class Recorder:
         with self._cond:
             return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
 
+    def close(self, timeout: float | None = None) -> bool:
+        """Send what is queued (up to ``timeout``), then end the thread."""
+        sent = self.flush(timeout)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        return sent
+
     def _run(self) -> None:
         store = self._side.store
         while True:
             with self._cond:
-                if not self._cond.wait_for(lambda: self._pending, self.LINGER):
+                while not self._pending and not self._closed:
+                    self._cond.wait()
+                if not self._pending:
                     self._thread = None
                     return
                 batch, self._pending = self._pending, {}
@@ -363,9 +268,11 @@ class Recorder:
             try:
                 for job, utc in batch.items():
                     try:
-                        store.record(job.name, utc)
+                        store.record(job, utc)
                     except Exception as exc:
-                        self._side._record_failed(job, utc, exc)
+                        self._side.failed(
+                            exc, f"record the completion of {job!r} at {utc.isoformat()}"
+                        )
             finally:
                 with self._cond:
                     self._busy = False

@@ -9,12 +9,17 @@ import logging
 import signal
 import threading
 from collections.abc import Mapping
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from types import FrameType
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from ._expr import CronExpr
-from ._scheduler import DEFAULT, Delays, Grace, Scheduler, _Default
+from ._options import Options
+from ._schedule import Schedule
+from ._scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["default_scheduler", "every", "run", "start"]
 
@@ -35,30 +40,22 @@ def default_scheduler() -> Scheduler:
 
 
 def every(
-    expr: str | CronExpr,
+    expr: str | CronExpr | Schedule | None = None,
     *,
+    seconds: float | timedelta | None = None,
     name: str | None = None,
     args: tuple[Any, ...] = (),
     kwargs: Mapping[str, Any] | None = None,
     tz: tzinfo | str | None = None,
-    misfire_grace: Grace = DEFAULT,
-    coalesce: bool | _Default = DEFAULT,
-    max_instances: int | _Default = DEFAULT,
-    jitter: float | _Default = DEFAULT,
-    retry: Delays = DEFAULT,
+    paused: bool = False,
+    **options: Unpack[Options],
 ) -> Callable[[F], F]:
-    """Decorator: register the function on the default scheduler; return it unchanged."""
+    """Decorator: register the function on the default scheduler; return it unchanged.
+
+    Takes exactly what ``Scheduler.every`` takes, job options included.
+    """
     return default_scheduler().every(
-        expr,
-        name=name,
-        args=args,
-        kwargs=kwargs,
-        tz=tz,
-        misfire_grace=misfire_grace,
-        coalesce=coalesce,
-        max_instances=max_instances,
-        jitter=jitter,
-        retry=retry,
+        expr, seconds=seconds, name=name, args=args, kwargs=kwargs, tz=tz, paused=paused, **options
     )
 
 
@@ -72,8 +69,10 @@ def start() -> Scheduler:
 def run(scheduler: Scheduler | None = None) -> None:
     """Run a scheduler (default: the default one) in the foreground until Ctrl-C or SIGTERM.
 
-    Starts it if needed; at the signal stops it, waiting for the runs in progress,
-    and returns. SIGTERM is caught only when called on the main thread.
+    Starts it if needed; at the signal, or when the scheduler is stopped from
+    another thread, stops it (waiting for the runs in progress, then
+    cancelling what the executors can) and returns. SIGTERM is caught only
+    when called on the main thread.
     """
     sched = scheduler if scheduler is not None else default_scheduler()
     stop = threading.Event()
@@ -89,9 +88,10 @@ def run(scheduler: Scheduler | None = None) -> None:
         sched.start()
     logger.info("cronsec running %d job(s); Ctrl-C or SIGTERM stops", len(sched.jobs))
     try:
-        while not stop.wait(1.0):
+        while sched.running and not stop.wait(0.25):
             pass
-        logger.info("SIGTERM: stopping")
+        if stop.is_set():
+            logger.info("SIGTERM: stopping")
     except KeyboardInterrupt:
         logger.info("interrupted: stopping")
     finally:

@@ -48,6 +48,14 @@ class Fire(Protocol):
         """Report how a started fire ended (exactly once, from any thread)."""
         ...
 
+    def overran(self) -> None:
+        """The run passed its timeout and cannot be stopped (a thread): report it.
+
+        It goes on running and holds its ``max_instances`` place; `end` follows
+        when it really ends.
+        """
+        ...
+
     def drop(self, why: str) -> None:
         """A fire that will never reach `begin` (the executor shut down): count it missed."""
         ...

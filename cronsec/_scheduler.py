@@ -1,71 +1,69 @@
-"""The timer: one thread that waits for the next instant and hands fires to workers.
+"""The threaded scheduler: one timer thread drives the runtime; executors run the fires.
 
-Each job's next instant is ``expr.next`` of its previous *scheduled* instant,
-never "now plus an interval", so lateness never accumulates. Instants are
-kept in UTC inside (aware datetimes in one zone compare by wall time, which
-is wrong across a DST overlap) and shown in the expression's zone.
+Each job's next instant comes from its schedule and its previous *scheduled*
+instant, never "now plus an interval", so lateness never accumulates.
+Instants are kept in UTC inside and shown in the schedule's zone. The timer
+prepares each batch a little before its instant (collects and claims as of
+the instant), waits out the rest precisely, then hands the fires over: the
+work is done before the instant, not after it.
 """
 
 from __future__ import annotations
 
-import enum
-import functools
+import contextlib
 import logging
+import os
 import random
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone, tzinfo
-from typing import Any, Callable, TypeVar, Union
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock, SystemClock
-from ._dispatch import Timetable
-from ._expr import CronExpr
-from ._job import Job, Policy
-from ._pool import Batch, WorkerPool
-from ._zones import local_zone, resolve_zone
+from ._events import TimerStalled
+from ._executor import Executor
+from ._fire import Fire
+from ._front import Front, Health, build_executor, resolve_executors
+from ._options import JobOptions, Options
+from ._runtime import Runtime
+from ._zones import resolve_zone
 from .stores._base import Store
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["Scheduler"]
 
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
-F = TypeVar("F", bound=Callable[..., Any])
 
 # How long stop(wait=True) and run_pending() wait for completions to reach the store.
 FLUSH_TIMEOUT = 10.0
-# After a dispatch, how long the timer lets the workers take their tasks
-# before it computes the following instants (that work would hold the GIL).
-HANDOFF = 0.01
+# A batch is prepared this long before its instant, plus PER_FIRE for each fire due.
+PREP = 0.002
+PER_FIRE = 20e-6
+MAX_PREP = 0.25
+# The last stretch before an instant is spun, not slept (sleeps overshoot).
+SPIN = 0.0002
 
 
-class _Default(enum.Enum):
-    """Marks an option left to the scheduler's default."""
-
-    DEFAULT = 0
-
-
-DEFAULT = _Default.DEFAULT
-Grace = Union[float, None, _Default]
-Delays = Union[Sequence[float], _Default]
-
-
-class Scheduler(Timetable):
-    """Runs callables at the instants of cron expressions, on a pool of workers.
+class Scheduler(Front):
+    """Runs callables at the instants of their schedules, on executors, from one timer thread.
 
     ``tz``: zone for expressions given as text (default: the system's local
-    zone). ``max_workers``: worker threads, started with the scheduler.
-    ``clock``: where "now" comes from (a ``FakeClock`` in tests). The policy
-    options are defaults for every job; ``add`` can override each.
-
-    ``store``: where fires are claimed and completions recorded
-    (``cronsec.stores``; default a private `MemoryStore`). A shared store
-    makes processes fire each instant once between them and catch up after
-    restarts (``catch_up``); ``on_store_error`` says what a job does when the
-    store cannot be reached ("miss": not fire; "fire": fire locally), and
-    ``store_backoff`` (min, max seconds) how long the scheduler then leaves it
-    alone before asking again, doubling on each failure. ``retry``: delays
-    of the retries after a run that raised, e.g. ``(10, 30, 60)``.
+    zone). ``max_workers``: threads of the default executor, started with
+    the scheduler. ``clock``: where "now" comes from (a `FakeClock` in tests).
+    ``executors``: more executors by name (``{"cpu": "processes"}``);
+    ``"threads"`` and ``"processes"`` always name the built-in pools.
+    ``store``: state shared across restarts and processes (``cronsec.stores``);
+    without one, nothing is claimed (a single process needs no claims).
+    ``store_timeout``: seconds any store call may take before it counts as
+    unavailable; ``store_backoff``: (min, max) seconds to leave an unavailable
+    store alone. ``shutdown_timeout``: how long ``stop(wait=True)`` waits for
+    runs. ``health_file``: a file touched on every timer wake-up (liveness
+    probes). ``stall_threshold``: seconds late a wake-up may be before it is
+    reported as a stall. The job options (`Options`) are defaults for every job.
     """
 
     def __init__(
@@ -74,212 +72,101 @@ class Scheduler(Timetable):
         max_workers: int = 10,
         clock: Clock | None = None,
         *,
-        misfire_grace: float | None = 60.0,
-        coalesce: bool = True,
-        max_instances: int = 1,
-        jitter: float = 0.0,
         rng: random.Random | None = None,
         store: Store | None = None,
-        catch_up: float | None = 3600.0,
-        retry: Sequence[float] = (),
-        on_store_error: str = "miss",
         store_backoff: tuple[float, float] = (1.0, 30.0),
+        store_timeout: float = 5.0,
+        executors: Mapping[str, str | Executor] | None = None,
+        shutdown_timeout: float = 10.0,
+        health_file: str | os.PathLike[str] | None = None,
+        stall_threshold: float = 1.0,
+        **options: Unpack[Options],
     ) -> None:
-        if max_workers < 1:
-            raise ValueError(f"max_workers must be >= 1, got {max_workers}")
-        self.tz: tzinfo | None = resolve_zone(tz) if tz is not None else None
-        self.max_workers = max_workers
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.policy = Policy(
-            misfire_grace,
-            coalesce,
-            max_instances,
-            jitter,
-            _delays(retry),
-            catch_up,
-            on_store_error,
-        ).check()
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
         if store is not None and not isinstance(store, Store):
             raise TypeError(
                 "store must have claim, record, last_completed and close "
                 f"(see cronsec.stores), got {type(store).__name__}"
             )
-        self._init_store(store, store_backoff)
-        self._rng = rng if rng is not None else random.Random()
-        self._cond = threading.Condition(threading.Lock())
-        self._jobs: dict[str, Job] = {}
-        self._pool: WorkerPool | None = None
+        if not stall_threshold > 0:
+            raise ValueError(f"stall_threshold must be > 0 seconds, got {stall_threshold!r}")
+        self.max_workers = max_workers
+        self.shutdown_timeout = float(shutdown_timeout)
+        self.health_file = os.fspath(health_file) if health_file is not None else None
+        self.stall_threshold = float(stall_threshold)
+        self._specs = resolve_executors(executors, max_workers)
+        self._executors: dict[str, Executor] = {}
+        self._rt = Runtime(
+            tz=resolve_zone(tz) if tz is not None else None,
+            clock=clock if clock is not None else SystemClock(),
+            defaults=JobOptions().merge(options),
+            executors=_Lazy(self),
+            store=store,
+            store_backoff=store_backoff,
+            store_timeout=store_timeout,
+            rng=rng,
+        )
+        self._rt.wake = self._poke
+        self._wake = threading.Condition(threading.Lock())
+        self._poked = False
         self._thread: threading.Thread | None = None  # the timer; None when stopped
-
-    # -- jobs --------------------------------------------------------------
-
-    def add(
-        self,
-        expr: str | CronExpr,
-        func: Callable[..., Any],
-        args: tuple[Any, ...] = (),
-        kwargs: Mapping[str, Any] | None = None,
-        name: str | None = None,
-        *,
-        tz: tzinfo | str | None = None,
-        misfire_grace: Grace = DEFAULT,
-        coalesce: bool | _Default = DEFAULT,
-        max_instances: int | _Default = DEFAULT,
-        jitter: float | _Default = DEFAULT,
-        paused: bool = False,
-        retry: Delays = DEFAULT,
-        catch_up: Grace = DEFAULT,
-        on_store_error: str | _Default = DEFAULT,
-    ) -> Job:
-        """Register ``func(*args, **kwargs)`` to run at each instant of ``expr``.
-
-        ``name`` defaults to the callable's ``module.qualname``; names are
-        unique within a scheduler (a second job with one name: ValueError).
-        Safe to call from any thread, before or after start().
-        """
-        if not callable(func):
-            raise TypeError(f"func must be callable, got {type(func).__name__}")
-        bound = self._bind(expr, tz)
-        name = name if name is not None else _default_name(func)
-        given: dict[str, Any] = {  # Policy.check() validates the values
-            "misfire_grace": misfire_grace,
-            "coalesce": coalesce,
-            "max_instances": max_instances,
-            "jitter": jitter,
-            "retry": retry if retry is DEFAULT else _delays(retry),
-            "catch_up": catch_up,
-            "on_store_error": on_store_error,
-        }
-        policy = self.policy._replace(**{k: v for k, v in given.items() if v is not DEFAULT})
-        job = Job(self, bound, func, tuple(args), kwargs or {}, name, policy.check())
-        self._check_retention(job)
-        job._paused = paused
-        with self._cond:
-            if name in self._jobs:
-                raise ValueError(
-                    f"a job named {name!r} is already in this scheduler; pass name= to tell "
-                    "them apart"
-                )
-            job._slot = self._slot_after(job, self.clock.now())
-            # What passed before this add() (a restart) is the store's to tell.
-            job._first_utc = job._slot.utc if job._slot is not None else None
-            job._catch_up_pending = True
-            self._jobs[name] = job
-            self._cond.notify_all()
-        return job
-
-    def every(
-        self,
-        expr: str | CronExpr,
-        *,
-        name: str | None = None,
-        args: tuple[Any, ...] = (),
-        kwargs: Mapping[str, Any] | None = None,
-        tz: tzinfo | str | None = None,
-        misfire_grace: Grace = DEFAULT,
-        coalesce: bool | _Default = DEFAULT,
-        max_instances: int | _Default = DEFAULT,
-        jitter: float | _Default = DEFAULT,
-        retry: Delays = DEFAULT,
-        catch_up: Grace = DEFAULT,
-        on_store_error: str | _Default = DEFAULT,
-    ) -> Callable[[F], F]:
-        """Decorator: ``add`` the function, and return it unchanged."""
-
-        def register(func: F) -> F:
-            self.add(
-                expr,
-                func,
-                args,
-                kwargs,
-                name,
-                tz=tz,
-                misfire_grace=misfire_grace,
-                coalesce=coalesce,
-                max_instances=max_instances,
-                jitter=jitter,
-                retry=retry,
-                catch_up=catch_up,
-                on_store_error=on_store_error,
-            )
-            return func
-
-        return register
-
-    def remove(self, job: Job | str) -> None:
-        """Take a job (or the job of that name) out; a run in progress finishes."""
-        with self._cond:
-            name = job if isinstance(job, str) else job.name
-            found = self._jobs.get(name)
-            if found is None or (isinstance(job, Job) and found is not job):
-                raise KeyError(f"no job {name!r} in this scheduler")
-            del self._jobs[name]
-            found._removed = True
-            self._cond.notify_all()
-
-    def get(self, name: str) -> Job:
-        """The job of that name (KeyError if none)."""
-        with self._cond:
-            return self._jobs[name]
-
-    @property
-    def jobs(self) -> list[Job]:
-        """The jobs, in the order they were added (a copy)."""
-        with self._cond:
-            return list(self._jobs.values())
-
-    def _pause(self, job: Job) -> None:
-        with self._cond:
-            job._paused = True
-            self._cond.notify_all()
-
-    def _resume(self, job: Job) -> None:
-        with self._cond:
-            if not job._paused:
-                return
-            job._paused = False
-            # From now, but never at or before an instant already handled: a
-            # clock stepped back while paused must not fire anything twice.
-            start = self.clock.now()
-            if job._last_utc is not None and job._last_utc > start:
-                start = job._last_utc
-            job._slot = self._slot_after(job, start)
-            job._after_known = False
-            self._cond.notify_all()
+        self._stopping = False
+        self._last_wake: datetime | None = None
+        self._stall = 0.0
+        self._precise = isinstance(self._rt.clock, SystemClock)
+        weakref.finalize(self, _shutdown_all, self._executors)
 
     # -- running -------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the timer thread and the workers in the background; return at once."""
-        with self._cond:
+        """Start the timer thread and the executors in the background; return at once."""
+        with self._wake:
             if self._thread is not None:
                 raise RuntimeError("this scheduler is already running")
-            pool = self._ensure_pool()
-            self._thread = threading.Thread(
-                target=self._loop, args=(pool,), name="cronsec-timer", daemon=True
-            )
+            self._stopping = False
+            self._rt.open_gate()
+            for name in {j.options.executor for j in self.jobs} | {"default"}:
+                self._executor_for(name)
+            self._thread = threading.Thread(target=self._loop, name="cronsec-timer", daemon=True)
             self._thread.start()
 
     def stop(self, wait: bool = True) -> None:
         """Stop the timer: no fire starts after this returns.
 
-        Fires queued for a busy pool are dropped (counted as missed). With
-        ``wait``, also wait until the runs in progress have finished and their
-        completions reached the store (for at most 10 s). The store stays
-        open: close it yourself when done with it.
+        Fires waiting for a worker are dropped (counted missed, logged). With
+        ``wait``, also wait up to ``shutdown_timeout`` for the runs in progress
+        (then cancel or terminate what the executor can, and log what it
+        cannot) and for their completions to reach the store.
         """
-        with self._cond:
+        with self._wake:
             thread, self._thread = self._thread, None
-            pool, self._pool = self._pool, None
-            self._cond.notify_all()
-        if pool is not None:
-            pool.close(wait=False)
-        if wait:
-            if thread is not None and thread is not threading.current_thread():
-                thread.join()
-            if pool is not None:
-                pool.close(wait=True)
-            self._recorder.flush(FLUSH_TIMEOUT)
+            self._stopping = True
+            self._poked = True
+            self._wake.notify_all()
+        for fire in self._rt.close_gate():
+            fire.drop("the scheduler stopped before it started")
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join()
+        executors = dict(self._executors)
+        self._executors.clear()
+        for name, executor in executors.items():
+            report = executor.shutdown(wait=wait, timeout=self.shutdown_timeout)
+            if report.cancelled or report.abandoned or report.dropped:
+                logger.warning(
+                    "cronsec stop: executor %r: %d run(s) finished, %d cancelled, %d still "
+                    "going (cannot be stopped), %d waiting dropped",
+                    name,
+                    report.finished,
+                    report.cancelled,
+                    report.abandoned,
+                    report.dropped,
+                )
+        side = self._rt.side
+        if side is not None:
+            if wait and not side.recorder.close(FLUSH_TIMEOUT):
+                logger.warning("cronsec stop: completions not all recorded in %ss", FLUSH_TIMEOUT)
+            side.close()
 
     @property
     def running(self) -> bool:
@@ -294,98 +181,185 @@ class Scheduler(Timetable):
         self.stop(wait=True)
 
     def run_pending(self, wait: bool = True) -> datetime | None:
-        """Dispatch every fire due at ``clock.now()``, on the calling thread; for tests.
+        """Run every fire due at ``clock.now()``, on the calling thread; for tests.
 
-        With ``wait``, return once the callables it started have finished. Returns
-        when the next fire is due (aware, UTC), or None if nothing is scheduled:
-        with a FakeClock, ``clock.set(sched.run_pending())`` steps to the next fire.
+        With ``wait``, return once the callables it started have finished and
+        their completions reached the store. Returns when the next step is
+        due (aware, UTC), or None if nothing is scheduled: with a FakeClock,
+        ``clock.set(sched.run_pending())`` steps to the next fire.
         """
-        with self._cond:
-            pool = self._ensure_pool()
-            tasks = self._collect(self.clock.now())
-            batch = Batch(len(tasks))
-            for task in tasks:
-                task.batch = batch
-            if tasks and not pool.submit(tasks):
-                for task in tasks:
-                    task.cancel()
-            self._look_ahead_all()
-            deadline = self._deadline()
+        rt = self._rt
+        if not self.running:
+            rt.open_gate()
+        fires = self._prepare(rt.clock.now())
+        rt.submit(fires)
+        with rt.lock:
+            rt.timetable.look_ahead()
         if wait:
-            batch.wait()
-            self._recorder.flush(FLUSH_TIMEOUT)
-        return deadline
+            rt.wait_finished(fires)
+            side = rt.side
+            if side is not None:
+                side.recorder.flush(FLUSH_TIMEOUT)
+        return rt.deadline()
 
-    def _loop(self, pool: WorkerPool) -> None:
-        """The timer thread: wait until the earliest target, dispatch, repeat."""
-        cond = self._cond
+    def health(self) -> Health:
+        """Whether the timer is alive and on time, and the store reachable."""
+        store_ok = self.store_available
+        running = self.running and self._thread is not None and self._thread.is_alive()
+        if not running:
+            reason = "the timer is not running"
+        elif self._stall > self.stall_threshold:
+            reason = f"the timer woke {self._stall:.3f}s late"
+        elif not store_ok:
+            reason = f"the store {self.store!r} is unavailable"
+        else:
+            reason = "ok"
+        return Health(reason == "ok", reason, running, self._stall, self._last_wake, store_ok)
+
+    # -- the timer thread --------------------------------------------------------
+
+    def _loop(self) -> None:
+        """Wait until a little before the earliest instant, prepare, wait it out, hand over."""
         me = threading.current_thread()
-        with cond:
-            # The pool is handed over at start(): a stop() that runs before this thread
-            # takes the lock has already cleared self._pool.
-            # stop() (or a stop() then start()) replaces self._thread: this loop ends.
-            while self._thread is me:
-                try:
-                    self._step(pool)
-                except Exception:  # a bug, not a job's error: log it, never die
-                    logger.exception("cronsec timer: unexpected error; carrying on")
-                    cond.wait(1.0)
-
-    def _step(self, pool: WorkerPool) -> None:
-        """One turn of the timer: dispatch what is due, or wait for the next target."""
-        cond = self._cond
-        tasks = self._collect(self.clock.now())
-        if tasks:
-            if not pool.submit(tasks):
-                for task in tasks:
-                    task.cancel()
-            # Let the workers pick their tasks up before the next instants
-            # are computed: that work competes with them for the GIL.
-            cond.release()
+        while self._thread is me:
             try:
-                pool.drained(HANDOFF)
-            finally:
-                cond.acquire()
+                self._turn()
+            except Exception:  # a bug, not a job's error: log it, never die
+                logger.exception("cronsec timer: unexpected error; carrying on")
+                with self._wake:
+                    self._wake.wait(1.0)
+
+    def _turn(self) -> None:
+        rt = self._rt
+        clock = rt.clock
+        deadline = rt.deadline()
+        now = clock.now()
+        if deadline is not None and self._precise:
+            lead = PREP + PER_FIRE * rt.timetable.due_count(deadline)
+            wake_at = deadline - timedelta(seconds=min(lead, MAX_PREP))
+        else:
+            wake_at = deadline
+        if wake_at is None or now < wake_at:
+            self._sleep(wake_at)
             return
-        self._look_ahead_all()
-        self.clock.wait(cond, self._deadline())
+        self._woke(now, wake_at)
+        when = max(now, deadline) if deadline is not None else now
+        fires = self._prepare(when)
+        if fires and not self._until(when):
+            for fire in fires:  # stopped while waiting for the instant
+                fire.drop("the scheduler stopped before it started")
+            return
+        rt.submit(fires)
+        with rt.lock:
+            rt.timetable.look_ahead()
 
-    def _ensure_pool(self) -> WorkerPool:
-        if self._pool is None:
-            self._pool = WorkerPool(self.max_workers)
-            # A scheduler dropped without stop() (common in tests) frees its workers.
-            weakref.finalize(self, self._pool.close, False)
-        return self._pool
+    def _prepare(self, when: datetime) -> list[Fire]:
+        """The three phases of a step as of ``when``: plan, claim, commit."""
+        rt = self._rt
+        plan = rt.plan(when)
+        answer, pasts = rt.claim(plan)
+        return rt.commit(plan, answer, pasts)
 
-    def _bind(self, expr: str | CronExpr, tz: tzinfo | str | None) -> CronExpr:
-        """The expression bound to a zone: its own, else ``tz``, the scheduler's, local."""
-        zone = resolve_zone(tz) if tz is not None else self.tz
-        if isinstance(expr, CronExpr):
-            if expr.tz is not None and tz is None:
-                return expr
-            return CronExpr(expr.text, tz=zone if zone is not None else local_zone())
-        if isinstance(expr, str):
-            return CronExpr(expr, tz=zone if zone is not None else local_zone())
-        raise TypeError(f"expr must be a str or CronExpr, got {type(expr).__name__}")
+    def _sleep(self, until: datetime | None) -> None:
+        with self._wake:
+            if not self._poked and not self._stopping:
+                self._rt.clock.wait(self._wake, until)
+            self._poked = False
+
+    def _until(self, when: datetime) -> bool:
+        """Wait precisely until ``when`` (never a fire before its instant); False if stopped."""
+        clock = self._rt.clock
+        while not self._stopping:
+            remaining = (when - clock.now()).total_seconds()
+            if remaining <= 0:
+                return True
+            if not self._precise:
+                with self._wake:
+                    clock.wait(self._wake, when)
+            elif remaining > 2 * SPIN:
+                with self._wake:
+                    self._wake.wait(remaining - SPIN)
+            # else: spin the last SPIN seconds
+        return False
+
+    def _woke(self, now: datetime, meant: datetime) -> None:
+        """Note the wake-up: liveness file, and a stall when it came too late."""
+        self._last_wake = now
+        late = (now - meant).total_seconds()
+        self._stall = max(0.0, late)
+        if late > self.stall_threshold:
+            logger.error(
+                "cronsec timer stalled: woke %.3fs after it meant to (process suspended, GIL "
+                "starved, machine asleep or the clock stepped ahead)",
+                late,
+            )
+            self._rt._emit(TimerStalled(meant, now, late))
+        if self.health_file is not None:
+            try:
+                with open(self.health_file, "a"):
+                    os.utime(self.health_file, None)
+            except OSError as exc:
+                logger.warning("cronsec: cannot touch health_file %s: %s", self.health_file, exc)
+
+    def _poke(self) -> None:
+        with self._wake:
+            self._poked = True
+            self._wake.notify_all()
+
+    def _ready(self, name: str) -> None:
+        if self.running:
+            self._executor_for(name)
+
+    def _executor_for(self, name: str) -> Executor | None:
+        """The executor of that name, built and started on first use."""
+        executor = self._executors.get(name)
+        if executor is None:
+            spec = self._specs.get(name)
+            if spec is None:
+                return None
+            if isinstance(spec, str) and spec != name:
+                shared = self._executor_for(spec)  # "default": "threads" is the threads pool
+                if shared is not None:
+                    self._executors[name] = shared
+                return shared
+            executor = build_executor(spec, self.max_workers)
+            executor.start()
+            self._executors[name] = executor
+        return executor
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<Scheduler {state}, {len(self._jobs)} job(s)>"
+        return f"<Scheduler {state}, {len(self._rt.jobs)} job(s)>"
 
 
-def _delays(retry: Sequence[float] | _Default) -> tuple[float, ...]:
-    """Retry delays as a tuple of floats (``Policy.check`` validates them)."""
-    if isinstance(retry, _Default):
-        return ()
-    if isinstance(retry, (int, float)):
-        raise TypeError(f"retry takes the delays, e.g. retry=(10, 30, 60), not {retry!r}")
-    return tuple(float(d) for d in retry)
+class _Lazy(Mapping[str, Executor]):
+    """The scheduler's executors as the runtime sees them: built on first use."""
+
+    def __init__(self, sched: Scheduler) -> None:
+        self._sched = weakref.ref(sched)
+
+    def __getitem__(self, name: str) -> Executor:
+        sched = self._sched()
+        executor = sched._executor_for(name) if sched is not None else None
+        if executor is None:
+            raise KeyError(name)
+        return executor
+
+    def __iter__(self) -> Any:
+        sched = self._sched()
+        return iter(dict(sched._executors) if sched is not None else {})
+
+    def __len__(self) -> int:
+        sched = self._sched()
+        return len(sched._executors) if sched is not None else 0
+
+    def values(self) -> Any:
+        sched = self._sched()
+        return list(sched._executors.values()) if sched is not None else []
 
 
-def _default_name(func: Callable[..., Any]) -> str:
-    """A stable name for a callable: ``module.qualname`` (of the wrapped one for partials)."""
-    while isinstance(func, functools.partial):
-        func = func.func
-    module = getattr(func, "__module__", None) or type(func).__module__
-    qualname = getattr(func, "__qualname__", None) or type(func).__qualname__
-    return f"{module}.{qualname}"
+def _shutdown_all(executors: dict[str, Executor]) -> None:
+    """A scheduler dropped without stop() (common in tests) frees its workers."""
+    for executor in list(executors.values()):
+        with contextlib.suppress(Exception):
+            executor.shutdown(wait=False)

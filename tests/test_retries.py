@@ -127,11 +127,9 @@ def test_a_retry_due_while_the_job_runs_at_its_limit_is_dropped() -> None:
     flaky = Flaky(clock)
     job = sched.add("0 * * * * *", flaky, name="flaky", retry=(5,))
     step(clock, sched, 60)  # 60: fails, retry due at 65
-    with job._lock:
-        job.running += 1  # stands for a run in progress
+    job.stats.start("manual", None, queued=False)  # stands for a run in progress
     step(clock, sched, 5)
-    with job._lock:
-        job.running -= 1
+    job.stats.end("ok", 0.0)
     step(clock, sched, 5)
     assert flaky.calls == [(60, 60)]
     assert (job.retries, job.retries_dropped) == (0, 1)

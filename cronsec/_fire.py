@@ -1,0 +1,248 @@
+"""One granted fire on its way to a worker: the start gate and the end report.
+
+The gate (`Fire.begin`) runs on the worker just before the callable starts,
+under the scheduler's gate lock, which ``remove()``, ``pause()`` and
+``stop()`` also take: a fire either started before such a call returned, or
+never starts (and is counted missed, with a log line).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol
+
+from ._runs import Run
+
+if TYPE_CHECKING:
+    from ._clock import Clock
+    from ._executor import Outcome
+    from ._job import Job
+
+__all__ = ["Fire", "Kind", "current_instant", "fire_time", "set_current"]
+
+logger = logging.getLogger("cronsec")
+UTC = timezone.utc
+
+Kind = Literal["fire", "catch_up", "retry", "manual"]
+"""A scheduled fire (on time), one caught up after a restart, a retry, or a manual run."""
+
+_current = threading.local()
+
+
+def fire_time() -> datetime | None:
+    """The scheduled instant of the fire running on this thread, or None outside one.
+
+    Lets a callable know which instant it runs for (e.g. "the hour ending at
+    the fire time"), whatever its lateness.
+    """
+    instant: datetime | None = getattr(_current, "instant", None)
+    return instant
+
+
+def set_current(instant: datetime | None) -> None:
+    """Set what `fire_time` answers on this thread (executors call it around a run)."""
+    _current.instant = instant
+
+
+current_instant = fire_time
+
+
+class Runtime(Protocol):
+    """What a fire needs of the scheduler that made it."""
+
+    gate: threading.Lock
+    clock: Clock
+    stopped: bool
+
+    def fire_started(self, fire: Fire, late: float | None) -> None: ...
+
+    def fire_ended(self, fire: Fire, outcome: Outcome, error: str | None) -> None: ...
+
+    def fire_dropped(self, fire: Fire, why: str) -> None: ...
+
+    def fire_done(self, fire: Fire) -> None: ...
+
+
+class Fire:
+    """A granted fire: the job, its instant, and its state (queued, started, ended, dropped)."""
+
+    __slots__ = (
+        "_began",
+        "_record",
+        "args",
+        "attempt",
+        "finished",
+        "func",
+        "instant",
+        "job",
+        "job_name",
+        "kind",
+        "kwargs",
+        "pin",
+        "rt",
+        "state",
+        "target",
+        "timeout",
+        "utc",
+    )
+
+    def __init__(
+        self,
+        rt: Runtime,
+        job: Job,
+        instant: datetime,
+        utc: datetime,
+        target: datetime,
+        kind: Kind = "fire",
+        attempt: int = 0,
+    ) -> None:
+        self.rt = rt
+        self.job = job
+        self.job_name = job.name
+        self.instant = instant
+        self.utc = utc
+        self.target = target
+        self.kind = kind
+        self.attempt = attempt
+        self.func: Callable[..., Any] = job.func
+        self.args = job.args
+        self.kwargs = job.kwargs
+        self.timeout = job.options.timeout
+        self.pin = job.options.pin
+        self.state: Literal["queued", "started", "ended", "dropped"] = "queued"
+        self._began = 0.0
+        self._record: Run | None = None
+        self.finished = False  # ended or dropped, and every follow-up done
+
+    @property
+    def counts_instant(self) -> bool:
+        """Whether this fire settles a scheduled instant (fires and catch-ups do)."""
+        return self.kind in ("fire", "catch_up")
+
+    def begin(self) -> bool:
+        """The gate: start now, or drop (counted, logged) if it must not start any more."""
+        rt, job = self.rt, self.job
+        now = rt.clock.now()
+        late = (now - self.utc).total_seconds()
+        why = ""
+        with rt.gate:
+            if self.state != "queued":
+                return False  # superseded or dropped while it waited; already counted
+            grace = job.options.misfire_grace
+            if rt.stopped:
+                why = "the scheduler stopped before it started"
+            elif job.removed:
+                why = "the job was removed before it started"
+            elif job.paused and self.kind != "manual":
+                why = "the job was paused before it started"
+            elif (
+                self.kind == "fire"
+                and grace is not None
+                and (now - self.target).total_seconds() > grace
+            ):
+                why = f"no free worker for {late:.3f}s (misfire_grace {grace}s)"
+            self.state = "dropped" if why else "started"
+        if why:
+            self._settle_dropped(why, starved=why.startswith("no free worker"))
+            return False
+        self._began = time.perf_counter()
+        job.stats.start(
+            "fire" if self.counts_instant else "retry" if self.kind == "retry" else "manual",
+            late if self.kind == "fire" else None,
+            queued=self.counts_instant,
+        )
+        if self.counts_instant:
+            job.last_fire = self.instant
+        self._record = Run(
+            job.name, self.instant, now, None, "running", None, self.attempt, self.kind == "manual"
+        )
+        job.runlog.add(self._record)
+        rt.fire_started(self, late if self.kind == "fire" else None)
+        return True
+
+    def end(self, outcome: Outcome, error: BaseException | str | None = None) -> None:
+        """Report how the run ended: counters, history, then the scheduler's follow-ups."""
+        with self.rt.gate:
+            if self.state != "started":
+                return
+            self.state = "ended"
+        took = time.perf_counter() - self._began
+        text = _error_text(error)
+        self.job.stats.end(outcome, took)
+        record = self._record
+        if record is not None:
+            ended = self.rt.clock.now()
+            self.job.runlog.replace(
+                record,
+                Run(
+                    record.job,
+                    record.instant,
+                    record.started,
+                    ended,
+                    outcome,
+                    text,
+                    record.attempt,
+                    record.manual,
+                    record.host,
+                ),
+            )
+        try:
+            self.rt.fire_ended(self, outcome, text)
+        finally:
+            self.rt.fire_done(self)
+
+    def overran(self) -> None:
+        """Past its timeout on a thread that cannot be stopped: count it, say so; it goes on."""
+        self.job.stats.overran()
+        logger.warning(
+            "job %r: the run for %s passed its timeout of %ss; threads cannot be stopped, "
+            "so it goes on and keeps its place (max_instances %d)",
+            self.job_name,
+            self.instant.isoformat(),
+            self.timeout,
+            self.job.options.max_instances,
+        )
+
+    def drop(self, why: str) -> None:
+        """Never to start (the executor shut down, a newer fire replaced it): count it."""
+        with self.rt.gate:
+            if self.state != "queued":
+                return
+            self.state = "dropped"
+        self._settle_dropped(why, starved=False)
+
+    def _settle_dropped(self, why: str, *, starved: bool) -> None:
+        job = self.job
+        if self.counts_instant:
+            job.stats.unqueue("miss", starved=starved)
+            logger.warning(
+                "job %r: fire for %s missed: %s", self.job_name, self.instant.isoformat(), why
+            )
+        elif self.kind == "retry":
+            job.stats.count("retries_dropped")
+            logger.info(
+                "job %r: retry %d for %s dropped: %s",
+                self.job_name,
+                self.attempt,
+                self.instant.isoformat(),
+                why,
+            )
+        else:
+            logger.info("job %r: manual run dropped: %s", self.job_name, why)
+        try:
+            self.rt.fire_dropped(self, why)
+        finally:
+            self.rt.fire_done(self)
+
+    def __repr__(self) -> str:
+        return f"<Fire {self.job_name!r} {self.instant.isoformat()} {self.kind} {self.state}>"
+
+
+def _error_text(error: BaseException | str | None) -> str | None:
+    if error is None or isinstance(error, str):
+        return error
+    return "".join(traceback.format_exception_only(type(error), error)).strip()

@@ -1,0 +1,378 @@
+"""The job API that `Scheduler` and `AsyncScheduler` share: add, every, at, after, ...
+
+Both hold a `Runtime` and differ only in what drives it (a timer thread, or
+the event loop). Everything here is a thin, checked entry into the runtime.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
+
+from ._executor import Executor
+from ._expr import CronExpr
+from ._job import Job
+from ._options import JobOptions, Options, Overlap
+from ._runtime import Runtime
+from ._schedule import Schedule, as_schedule
+from ._timetable import Slot
+from ._zones import local_zone, resolve_zone
+from .stores._base import check_job
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._events import Listener
+
+__all__ = ["Front", "Health", "resolve_executors"]
+
+UTC = timezone.utc
+F = TypeVar("F", bound=Callable[..., Any])
+_TICK = timedelta(microseconds=1)
+
+
+class Health(NamedTuple):
+    """Whether the timer is alive and on time (``Scheduler.health()``)."""
+
+    ok: bool
+    reason: str
+    """Why not, or "ok"."""
+    running: bool
+    """The timer runs (started and not stopped)."""
+    stall: float
+    """Seconds the timer last woke later than it meant to (0.0: on time)."""
+    last_wake: datetime | None
+    """When the timer last woke (aware, UTC)."""
+    store_available: bool
+
+
+def resolve_executors(
+    given: Mapping[str, str | Executor] | None, max_workers: int
+) -> dict[str, str | Executor]:
+    """The executor specs: "default" (threads unless given), and the built-in names."""
+    specs: dict[str, str | Executor] = {"default": "threads", "threads": "threads"}
+    specs["processes"] = "processes"
+    for name, spec in (given or {}).items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"executor names must be non-empty str, got {name!r}")
+        if name in ("threads", "processes") and spec != name:
+            raise ValueError(f'"{name}" always names the built-in {name} pool')
+        if isinstance(spec, str):
+            if spec not in ("threads", "processes"):
+                raise ValueError(
+                    f'executor {name!r}: "threads", "processes" or an executor object, got {spec!r}'
+                )
+        elif not all(hasattr(spec, m) for m in ("start", "submit", "shutdown", "cancel")):
+            raise TypeError(
+                f'executor {name!r} must be "threads", "processes" or an object with start, '
+                f"submit, cancel and shutdown, got {type(spec).__name__}"
+            )
+        specs[name] = spec
+    return specs
+
+
+def build_executor(spec: str | Executor, max_workers: int) -> Executor:
+    """An executor object for a spec (built-in pools are made here)."""
+    if not isinstance(spec, str):
+        return spec
+    if spec == "threads":
+        from ._threads import ThreadExecutor
+
+        return ThreadExecutor(max_workers)
+    from ._processes import ProcessExecutor  # type: ignore[import-not-found,unused-ignore]
+
+    executor: Executor = ProcessExecutor(os.cpu_count() or 2)
+    return executor
+
+
+class Front:
+    """add / every / at / after / remove / get / jobs / subscribe, on a `Runtime`."""
+
+    _rt: Runtime
+    _specs: dict[str, str | Executor]
+
+    @property
+    def tz(self) -> tzinfo | None:
+        """The zone for expressions given as text (None: the system's local zone)."""
+        return self._rt.tz
+
+    @property
+    def clock(self) -> Any:
+        """Where "now" comes from."""
+        return self._rt.clock
+
+    @property
+    def store(self) -> Any:
+        """The store given to the scheduler, or None (one process: no claims needed)."""
+        return self._rt.store
+
+    @property
+    def options(self) -> JobOptions:
+        """The default options of this scheduler's jobs."""
+        return self._rt.defaults
+
+    policy = options
+
+    @property
+    def store_available(self) -> bool:
+        """False from a failed store call until one succeeds again."""
+        side = self._rt.side
+        return side is None or side.available
+
+    @property
+    def store_failures(self) -> int:
+        """Store calls that failed so far."""
+        side = self._rt.side
+        return 0 if side is None else side.failures
+
+    # -- jobs ------------------------------------------------------------------
+
+    def add(
+        self,
+        expr: str | CronExpr | Schedule,
+        func: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        *,
+        tz: tzinfo | str | None = None,
+        paused: bool = False,
+        **options: Unpack[Options],
+    ) -> Job:
+        """Register ``func(*args, **kwargs)`` to run at each instant of ``expr``.
+
+        ``expr`` is a cron expression (text or `CronExpr`) or a schedule such
+        as ``Interval(seconds=2)``. ``name`` defaults to the callable's
+        ``module.qualname``; names are unique within a scheduler. The job
+        options (``misfire_grace``, ``coalesce``, ``max_instances``,
+        ``overlap``, ``retry``, ``executor``, ``timeout``, ...) override the
+        scheduler's. Safe to call from any thread, before or after start().
+        """
+        if not callable(func):
+            raise TypeError(f"func must be callable, got {type(func).__name__}")
+        if not isinstance(args, tuple):
+            raise TypeError(f"args must be a tuple, got {type(args).__name__}")
+        if kwargs is not None and not isinstance(kwargs, Mapping):
+            raise TypeError(f"kwargs must be a mapping, got {type(kwargs).__name__}")
+        zone = resolve_zone(tz) if tz is not None else self._rt.tz
+        if zone is None:
+            zone = local_zone()
+        if isinstance(expr, CronExpr) and tz is not None:
+            expr = expr.text  # bind the text to the zone asked for
+        schedule = as_schedule(expr, zone)
+        bind = getattr(schedule, "bind", None)
+        if bind is not None:
+            schedule = bind(self._rt.clock.now())
+        name = name if name is not None else _default_name(func)
+        check_job(name)
+        opts = self._rt.defaults.merge(options)
+        self._check_job(schedule, func, args, kwargs or {}, opts)
+        job = Job(self, name, schedule, func, args, kwargs or {}, opts)
+        self._rt.add(job, paused)
+        self._ready(opts.executor)
+        return job
+
+    def every(
+        self,
+        expr: str | CronExpr | Schedule | None = None,
+        *,
+        seconds: float | timedelta | None = None,
+        name: str | None = None,
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        tz: tzinfo | str | None = None,
+        paused: bool = False,
+        **options: Unpack[Options],
+    ) -> Callable[[F], F]:
+        """Decorator: ``add`` the function and return it unchanged.
+
+        ``every("*/5 * * * * *")`` for a cron expression, ``every(seconds=2)``
+        for a fixed rate (``Interval(seconds=2)``).
+        """
+        if (expr is None) == (seconds is None):
+            raise TypeError(
+                'every() takes a cron expression or seconds=, e.g. every("* * * * * *")'
+            )
+        if seconds is not None:
+            from ._interval import Interval
+
+            expr = Interval(seconds)
+
+        def register(func: F) -> F:
+            self.add(expr, func, args, kwargs, name, tz=tz, paused=paused, **options)  # type: ignore[arg-type]
+            return func
+
+        return register
+
+    def at(
+        self,
+        when: datetime,
+        func: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        **options: Unpack[Options],
+    ) -> Job:
+        """Run ``func`` once, at the aware instant ``when``."""
+        from ._interval import OneOff
+
+        return self.add(OneOff(when), func, args, kwargs, name, **options)
+
+    def after(
+        self,
+        seconds: float | timedelta,
+        func: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        **options: Unpack[Options],
+    ) -> Job:
+        """Run ``func`` once, ``seconds`` from now."""
+        delay = seconds if isinstance(seconds, timedelta) else None
+        if delay is None:
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                raise TypeError(f"seconds must be a number or timedelta, got {seconds!r}")
+            if not seconds >= 0:
+                raise ValueError(f"seconds must be >= 0, got {seconds!r}")
+            delay = timedelta(seconds=seconds)
+        when = self._rt.clock.now() + delay
+        return self.at(when, func, args, kwargs, name, **options)
+
+    def remove(self, job: Job | str) -> None:
+        """Take a job (or the job of that name) out; a run in progress finishes, none starts."""
+        found = self.get(job) if isinstance(job, str) else job
+        self._rt.remove(found)
+
+    def get(self, name: str) -> Job:
+        """The job of that name (KeyError if none)."""
+        with self._rt.lock:
+            try:
+                return self._rt.jobs[name]
+            except KeyError:
+                raise KeyError(f"no job {name!r} in this scheduler") from None
+
+    @property
+    def jobs(self) -> list[Job]:
+        """The jobs, in the order they were added (a copy)."""
+        with self._rt.lock:
+            return list(self._rt.jobs.values())
+
+    def subscribe(self, listener: Listener, kinds: Any = None) -> Callable[[], None]:
+        """Call ``listener(event)`` for every event (or those of ``kinds``); returns unsubscribe.
+
+        Listeners run on a thread of their own: one that raises is logged, one
+        that blocks only delays other listeners (events beyond 10,000 waiting
+        are dropped and counted in ``events_dropped``).
+        """
+        return self._rt.events.subscribe(listener, kinds)
+
+    @property
+    def events_dropped(self) -> int:
+        """Events dropped because listeners were too slow."""
+        return self._rt.events.dropped
+
+    def serve(
+        self, port: int = 0, host: str = "127.0.0.1", token: str | None = None, **kwargs: Any
+    ) -> Any:
+        """Start the status API and console on ``host:port`` in a thread (see cronsec.web)."""
+        from .web import serve
+
+        return serve(self, port=port, host=host, token=token, **kwargs)
+
+    # -- for Job ----------------------------------------------------------------
+
+    def _pause(self, job: Job) -> None:
+        self._rt.pause(job)
+
+    def _resume(self, job: Job) -> None:
+        self._rt.resume(job)
+
+    def _remove(self, job: Job) -> None:
+        self._rt.remove(job)
+
+    def _next_fire(self, job: Job) -> datetime | None:
+        return self._rt.next_fire(job)
+
+    def _run_now(self, job: Job) -> None:
+        now = self._rt.clock.now()
+        instant = now.replace(microsecond=0) if self._rt.store is not None else now
+        zone = getattr(job.expr, "tz", None)
+        shown = instant.astimezone(zone) if zone is not None else instant
+        fires = self._rt.manual(job, [Slot(shown, instant, instant)])
+        self._rt.submit(fires)
+
+    def _backfill(self, job: Job, start: datetime, end: datetime) -> int:
+        for t in (start, end):
+            if not isinstance(t, datetime) or t.tzinfo is None:
+                raise TypeError(f"backfill takes aware datetimes, got {t!r}")
+        if end < start:
+            raise ValueError(f"backfill: end {end.isoformat()} is before start {start.isoformat()}")
+        slots: list[Slot] = []
+        t = start.astimezone(UTC) - _TICK
+        while len(slots) < 100_000:
+            instant = job.schedule.next_after(t)
+            if instant is None or instant.astimezone(UTC) > end.astimezone(UTC):
+                break
+            utc = instant.astimezone(UTC)
+            slots.append(Slot(instant, utc, utc))
+            t = utc
+        if self._rt.side is not None and slots:
+            answer = self._rt.side.claim([(job.name, s.utc) for s in slots], self._rt.clock.now())
+            if not isinstance(answer, list):
+                raise RuntimeError(f"backfill: the store {self._rt.store!r} cannot be reached")
+            slots = [s for s, won in zip(slots, answer) if won]
+        fires = self._rt.manual(job, slots)
+        # Oldest first, one at a time, by the job's overlap policy: queue them in order.
+        self._rt.submit(fires)
+        return len(fires)
+
+    # -- inside -----------------------------------------------------------------
+
+    def _check_job(
+        self,
+        schedule: Schedule,
+        func: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        opts: JobOptions,
+    ) -> None:
+        """Refuse at add() what could only fail later."""
+        spec = self._specs.get(opts.executor)
+        if spec is None:
+            names = ", ".join(sorted(self._specs))
+            raise ValueError(f"no executor named {opts.executor!r}; this scheduler has {names}")
+        kind = spec if isinstance(spec, str) else getattr(spec, "kind", "custom")
+        if opts.overlap is Overlap.CANCEL_OTHER and kind == "threads":
+            raise ValueError(
+                "overlap=CANCEL_OTHER needs an executor that can cancel a run (processes, or "
+                "an AsyncScheduler); a thread cannot be stopped"
+            )
+        if kind == "processes":
+            from ._processes import check_picklable  # type: ignore[import-not-found,unused-ignore]
+
+            check_picklable(func, args, kwargs)
+        elif kind == "threads" and inspect.iscoroutinefunction(func):
+            pass  # run to completion on an event loop of the worker thread (see _threads)
+        if self._rt.store is not None:
+            whole = getattr(schedule, "whole_seconds", True)
+            if not whole:
+                raise ValueError(
+                    "a job on a shared store needs instants on whole seconds (the store keys "
+                    "claims by the second): give the Interval a whole-second period and start"
+                )
+
+    def _ready(self, name: str) -> None:
+        """Hook for drivers: a job on executor ``name`` was added (start it if running)."""
+
+
+def _default_name(func: Callable[..., Any]) -> str:
+    """A stable name for a callable: ``module.qualname`` (of the wrapped one for partials)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    module = getattr(func, "__module__", None) or type(func).__module__
+    qualname = getattr(func, "__qualname__", None) or type(func).__qualname__
+    return f"{module}.{qualname}"

@@ -1,0 +1,617 @@
+"""The runtime: jobs, the timetable, retries, the store and the executors, wired together.
+
+It takes no decision of its own (the timetable decides what is due, the
+options what becomes of it, the store who runs it) and starts no timer: a
+driver calls `Runtime.step` (the threaded `Scheduler` from its timer thread,
+`AsyncScheduler` from the event loop, tests from ``run_pending``). A step is
+three phases: `plan` under the lock (pure), `claim` without it (store I/O,
+bounded), `commit` under the lock (counters, fires). Fires then go to their
+executors, whose workers pass each through the gate in `_fire`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Any, Callable
+
+from ._claims import StoreSide, Unavailable
+from ._events import (
+    EventBus,
+    FireFailed,
+    FireFinished,
+    FireMissed,
+    FireSkipped,
+    FireStarted,
+    JobAdded,
+    JobPaused,
+    JobRemoved,
+    JobResumed,
+    RetryScheduled,
+    StoreRecovered,
+    StoreUnavailableEvent,
+)
+from ._fire import Fire, Kind
+from ._job import Job
+from ._options import JobOptions, Overlap
+from ._retries import Retries, Retry
+from ._schedule import Schedule
+from ._timetable import Missed, Slot, Timetable
+
+if TYPE_CHECKING:
+    from ._clock import Clock
+    from ._executor import Executor, Outcome
+    from .stores._base import Store
+
+__all__ = ["Runtime"]
+
+logger = logging.getLogger("cronsec")
+UTC = timezone.utc
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass
+class Grant:
+    """A fire the timetable and the overlap policy allow; the store still decides."""
+
+    job: Job
+    slot: Slot
+    kind: Kind = "fire"
+    attempt: int = 0
+    buffer: bool = False  # wait in the job's buffer for a run to end (Overlap.BUFFER_*)
+    claim: bool = True  # ask the store (retries and buffered fires already hold a claim)
+
+
+@dataclass
+class Plan:
+    """What one step will do: grants to claim, and jobs whose past to ask the store about."""
+
+    now: datetime
+    grants: list[Grant] = field(default_factory=list)
+    catch_up: list[Job] = field(default_factory=list)
+
+
+class Runtime:
+    """Everything a scheduler holds, and the three phases of a step."""
+
+    def __init__(
+        self,
+        *,
+        tz: tzinfo | None,
+        clock: Clock,
+        defaults: JobOptions,
+        executors: Mapping[str, Executor],
+        store: Store | None,
+        store_backoff: tuple[float, float],
+        store_timeout: float,
+        rng: random.Random | None,
+    ) -> None:
+        self.tz = tz
+        self.clock = clock
+        self.defaults = defaults
+        self.executors = executors
+        self.lock = threading.RLock()  # jobs, timetable, retries, buffers
+        self.gate = threading.Lock()  # fire starts vs remove/pause/stop (see _fire)
+        self.stopped = False
+        self.events = EventBus()
+        self.store = store
+        self.side = (
+            StoreSide(store, store_backoff, store_timeout, self._store_changed)
+            if store is not None
+            else None
+        )
+        self.timetable = Timetable(rng)
+        self.retries = Retries()
+        self.jobs: dict[str, Job] = {}
+        self.wake: Callable[[], None] = lambda: None  # set by the driver: re-read the deadline
+        self._paused: set[str] = set()
+        self._buffers: dict[str, deque[Fire]] = {}
+        self._running: dict[str, list[Fire]] = {}  # started fires, for Overlap.CANCEL_OTHER
+        self._catch_up: set[str] = set()  # jobs whose past the store has yet to tell
+        self._pending: list[Grant] = []  # caught-up fires, claimed at the next step
+        self._first_utc: dict[str, datetime | None] = {}
+        self.done = threading.Condition(threading.Lock())  # notified as fires finish
+
+    # -- jobs ------------------------------------------------------------------
+
+    def add(self, job: Job, paused: bool) -> None:
+        """Track a new job (its name is free: checked by the caller under the lock)."""
+        with self.lock:
+            if job.name in self.jobs:
+                raise ValueError(
+                    f"a job named {job.name!r} is already in this scheduler; pass name= to tell "
+                    "them apart"
+                )
+            now = self.clock.now()
+            slot = self.timetable.add(job.name, job.schedule, job.options, now, paused)
+            self.jobs[job.name] = job
+            if paused:
+                self._paused.add(job.name)
+                job.paused = True
+            if self.side is not None:
+                self._catch_up.add(job.name)
+                self._first_utc[job.name] = slot.utc if slot is not None else None
+        self._emit(JobAdded(job.name))
+        self.wake()
+
+    def remove(self, job: Job) -> None:
+        with self.lock:
+            found = self.jobs.get(job.name)
+            if found is not job:
+                raise KeyError(f"no job {job.name!r} in this scheduler")
+            del self.jobs[job.name]
+            self.timetable.remove(job.name)
+            self._paused.discard(job.name)
+            self._catch_up.discard(job.name)
+            with self.gate:
+                job.removed = True
+            dropped = self._drop_waiting(job, "the job was removed")
+        self._settle_dropped(dropped)
+        self._emit(JobRemoved(job.name))
+        self.wake()
+
+    def pause(self, job: Job) -> None:
+        with self.lock:
+            if job.removed or job.paused:
+                return
+            self.timetable.pause(job.name)
+            self._paused.add(job.name)
+            with self.gate:
+                job.paused = True
+            dropped = self._drop_waiting(job, "the job was paused")
+        self._settle_dropped(dropped)
+        self._emit(JobPaused(job.name))
+        self.wake()
+
+    def resume(self, job: Job) -> None:
+        with self.lock:
+            if job.removed or not job.paused:
+                return
+            self.timetable.resume(job.name, self.clock.now())
+            self._paused.discard(job.name)
+            with self.gate:
+                job.paused = False
+        self._emit(JobResumed(job.name))
+        self.wake()
+
+    def next_fire(self, job: Job) -> datetime | None:
+        slot = self.timetable.next_slot(job.name)
+        return None if slot is None else slot.instant
+
+    def manual(self, job: Job, slots: list[Slot], kind: Kind = "manual") -> list[Fire]:
+        """Fires for a manual run (``run_now``) or a backfill, outside the schedule."""
+        with self.lock:
+            if job.removed:
+                raise KeyError(f"job {job.name!r} was removed")
+            return [Fire(self, job, s.instant, s.utc, s.target, kind) for s in slots]
+
+    # -- a step ----------------------------------------------------------------
+
+    def plan(self, now: datetime) -> Plan:
+        """Under the lock: pop what is due at ``now``; settle what will not run."""
+        plan = Plan(now)
+        with self.lock:
+            if self._catch_up and (
+                self.side is None or self.side.retry_at is None or now >= self.side.retry_at
+            ):
+                plan.catch_up = [self.jobs[n] for n in self._catch_up if n in self.jobs]
+            plan.grants, self._pending = self._pending, []
+            due = self.timetable.due(now)
+            # Of fires due together, the usually quick ones first, so that a CPU-bound
+            # run that starts with them cannot hold the GIL ahead of them.
+            if len(due) > 1:
+                due.sort(
+                    key=lambda d: (d.run[0].target if d.run else now, self.jobs[d.name].stats.cost)
+                )
+            for d in due:
+                job = self.jobs[d.name]
+                for missed in d.missed:
+                    self._missed(job, missed, now)
+                for slot in d.run:
+                    self._admit(job, Grant(job, slot), plan)
+                if not d.run and job.schedule.after_run(now) is not None:
+                    self.timetable.run_ended(job.name, now)
+            for name, retry in self.retries.due(now, self._paused):
+                job = self.jobs.get(name)
+                if job is None:
+                    continue
+                slot = Slot(retry.instant, retry.utc, retry.due)
+                if self._active(job) >= job.options.max_instances:
+                    job.stats.count("retries_dropped")
+                    logger.info(
+                        "job %r: retry %d for %s dropped: %d run(s) going (max_instances %d)",
+                        name,
+                        retry.attempt,
+                        retry.instant.isoformat(),
+                        job.stats.running,
+                        job.options.max_instances,
+                    )
+                    continue
+                plan.grants.append(Grant(job, slot, "retry", retry.attempt, claim=False))
+        return plan
+
+    def claim(self, plan: Plan) -> tuple[list[bool] | Unavailable, dict[str, Any]]:
+        """Without the lock: ask the store (bounded) who runs each grant, and the jobs' pasts."""
+        side = self.side
+        if side is None:
+            return [True] * len(plan.grants), {}
+        pasts: dict[str, Any] = {}
+        for job in plan.catch_up:
+            pasts[job.name] = side.last_completed(job.name, plan.now)
+        pairs = [(g.job.name, g.slot.utc) for g in plan.grants if g.claim]
+        answer = side.claim(pairs, plan.now)
+        return answer, pasts
+
+    def commit(
+        self, plan: Plan, answer: list[bool] | Unavailable, pasts: Mapping[str, Any]
+    ) -> list[Fire]:
+        """Under the lock: count each grant's fate; the fires to submit, in order."""
+        fires: list[Fire] = []
+        with self.lock:
+            down = isinstance(answer, Unavailable)
+            won = iter(() if isinstance(answer, Unavailable) else answer)
+            not_fired = fired_anyway = 0
+            for g in plan.grants:
+                job = g.job
+                if not g.claim:
+                    ok, unclaimed = True, False
+                elif down:
+                    ok = job.options.on_store_error == "fire"
+                    unclaimed = True
+                else:
+                    ok, unclaimed = next(won), False
+                if not ok:
+                    if unclaimed:
+                        not_fired += 1
+                        job.stats.settle("miss", unclaimed=True)
+                    else:
+                        job.stats.settle("elsewhere")
+                    if job.schedule.after_run(plan.now) is not None:
+                        self.timetable.run_ended(job.name, plan.now)
+                    continue
+                if unclaimed:
+                    fired_anyway += 1
+                fire = Fire(self, job, g.slot.instant, g.slot.utc, g.slot.target, g.kind, g.attempt)
+                if g.kind != "retry":
+                    job.stats.queue(unclaimed=unclaimed)
+                if g.buffer:
+                    self._buffers.setdefault(job.name, deque()).append(fire)
+                    job.stats.count("buffered")
+                else:
+                    fires.append(fire)
+            if down and (not_fired or fired_anyway):
+                logger.warning(
+                    "store unavailable: %d fire(s) not claimed: %d not fired, %d fired here "
+                    "(on_store_error='fire')",
+                    not_fired + fired_anyway,
+                    not_fired,
+                    fired_anyway,
+                )
+            for job in plan.catch_up:
+                past = pasts.get(job.name)
+                if isinstance(past, Unavailable) or job.name not in self._catch_up:
+                    continue
+                self._catch_up.discard(job.name)
+                if past is not None and not job.removed:
+                    self._caught_up(job, past, plan.now)
+        return fires
+
+    def deadline(self) -> datetime | None:
+        """When a step is next needed: the earliest instant, retry or pending store answer."""
+        with self.lock:
+            times = [
+                t for t in (self.timetable.deadline(), self.retries.deadline(self._paused)) if t
+            ]
+            if self._pending:
+                times.append(self.clock.now())
+            if self._catch_up:
+                side = self.side
+                times.append(side.retry_at if side and side.retry_at else self.clock.now())
+            return min(times) if times else None
+
+    # -- on workers -------------------------------------------------------------
+
+    def fire_started(self, fire: Fire, late: float | None) -> None:
+        """Called by the gate once a fire started (for cancel_other, events)."""
+        if fire.job.options.overlap is Overlap.CANCEL_OTHER:
+            with self.lock:
+                self._running.setdefault(fire.job_name, []).append(fire)
+        if self.events.active:
+            self._emit(
+                FireStarted(
+                    fire.job_name,
+                    fire.instant,
+                    self.clock.now(),
+                    late,
+                    fire.attempt,
+                    fire.kind == "manual",
+                )
+            )
+
+    def fire_ended(self, fire: Fire, outcome: Outcome, error: str | None) -> None:
+        """A started fire ended: retry it, record its completion, start what waited for it."""
+        job = fire.job
+        if fire.job.options.overlap is Overlap.CANCEL_OTHER:
+            with self.lock:
+                running = self._running.get(fire.job_name, [])
+                if fire in running:
+                    running.remove(fire)
+        if self.events.active:
+            last = job.runlog.list()[:1]
+            took = (
+                (last[0].ended - last[0].started).total_seconds() if last and last[0].ended else 0.0
+            )
+            if outcome == "ok":
+                self._emit(FireFinished(job.name, fire.instant, took, fire.attempt))
+            else:
+                self._emit(FireFailed(job.name, fire.instant, took, outcome, error, fire.attempt))
+        retry = outcome in ("error", "timeout", "crashed") and fire.attempt < len(job.options.retry)
+        retry = retry and fire.kind != "manual"
+        follow: list[Fire] = []
+        with self.lock:
+            if retry and not job.removed and not self.stopped:
+                delay = job.options.retry[fire.attempt]
+                due = self.clock.now() + timedelta(seconds=delay)
+                self.retries.add(job.name, Retry(due, fire.instant, fire.utc, fire.attempt + 1))
+                logger.info(
+                    "job %r: retry %d of %d for %s in %gs",
+                    job.name,
+                    fire.attempt + 1,
+                    len(job.options.retry),
+                    fire.instant.isoformat(),
+                    delay,
+                )
+                self._emit(RetryScheduled(job.name, fire.instant, fire.attempt + 1, due))
+            elif self.side is not None and fire.kind != "manual":
+                self.side.recorder.submit(job.name, fire.utc)
+            if job.schedule.after_run(fire.utc) is not None and fire.counts_instant:
+                self.timetable.run_ended(job.name, self.clock.now())
+            buffered = self._buffers.get(job.name)
+            if buffered:
+                follow.append(buffered.popleft())
+                job.stats.count("unbuffered")
+        if follow:
+            self._submit(follow)
+        if retry or job.schedule.after_run(fire.utc) is not None:
+            self.wake()
+
+    def fire_dropped(self, fire: Fire, why: str) -> None:
+        """A fire never started: keep fixed-delay jobs going; say so to listeners."""
+        if fire.counts_instant:
+            self._emit(FireMissed(fire.job_name, fire.instant, fire.instant, 1, why))
+            if fire.job.schedule.after_run(fire.utc) is not None:
+                with self.lock:
+                    self.timetable.run_ended(fire.job_name, self.clock.now())
+                self.wake()
+
+    def fire_done(self, fire: Fire) -> None:
+        """Mark a fire finished (ended or dropped, follow-ups done); wake who waits."""
+        with self.done:
+            fire.finished = True
+            self.done.notify_all()
+
+    def wait_finished(self, fires: list[Fire], timeout: float | None = None) -> bool:
+        """Wait until every one of ``fires`` finished (``run_pending``)."""
+        with self.done:
+            return self.done.wait_for(lambda: all(f.finished for f in fires), timeout)
+
+    # -- stopping --------------------------------------------------------------
+
+    def close_gate(self) -> list[Fire]:
+        """No fire starts from now on; returns the buffered fires (to be dropped)."""
+        with self.gate:
+            self.stopped = True
+        with self.lock:
+            buffered = [f for q in self._buffers.values() for f in q]
+            self._buffers.clear()
+            retries = self.retries.take_all()
+        for fire in buffered:
+            fire.job.stats.count("unbuffered")
+        for name, retry in retries:
+            job = self.jobs.get(name)
+            if job is not None:
+                job.stats.count("retries_dropped")
+                logger.info(
+                    "job %r: retry %d for %s dropped at stop()",
+                    name,
+                    retry.attempt,
+                    retry.instant.isoformat(),
+                )
+        return buffered
+
+    def open_gate(self) -> None:
+        with self.gate:
+            self.stopped = False
+
+    # -- inside ----------------------------------------------------------------
+
+    def _active(self, job: Job) -> int:
+        """Runs of the job going or on their way (queued, buffered excluded)."""
+        s = job.stats
+        return s.queued - s.buffered + s.running
+
+    def _admit(self, job: Job, grant: Grant, plan: Plan) -> None:
+        """The overlap policy: grant, buffer, cancel the running one, or skip."""
+        o = job.options
+        pending = sum(1 for g in plan.grants if g.job is job and not g.buffer and g.kind != "retry")
+        active = self._active(job) + pending
+        if job.name in self._paused:
+            return
+        if self.retries.count(job.name):
+            # A regular fire is due: retries beyond max_instances give way to it.
+            room = max(0, o.max_instances - 1 - active)
+            for r in self.retries.take(job.name, keep=room):
+                job.stats.count("retries_dropped")
+                logger.info(
+                    "job %r: retry %d for %s dropped for a newer fire (max_instances %d)",
+                    job.name,
+                    r.attempt,
+                    r.instant.isoformat(),
+                    o.max_instances,
+                )
+        if o.overlap is Overlap.ALLOW_ALL or active < o.max_instances:
+            plan.grants.append(grant)
+            return
+        if o.overlap is Overlap.SKIP:
+            if job.stats.queued - job.stats.buffered > 0 and job.stats.running < o.max_instances:
+                # What is in the way never started: it waits for a free worker. That is
+                # no run "still going": the new instant is missed for want of a worker.
+                job.stats.settle("miss")
+                job.stats.count("starved")
+                why = "no free worker: an earlier fire of this job still waits for one"
+                logger.warning(
+                    "job %r: fire for %s missed: %s (every worker busy; see the runs going)",
+                    job.name,
+                    grant.slot.instant.isoformat(),
+                    why,
+                )
+                self._emit(FireMissed(job.name, grant.slot.instant, grant.slot.instant, 1, why))
+                return
+            job.stats.settle("skip")
+            logger.info(
+                "job %r: fire for %s skipped: %d run(s) still going (max_instances %d)",
+                job.name,
+                grant.slot.instant.isoformat(),
+                job.stats.running,
+                o.max_instances,
+            )
+            self._emit(FireSkipped(job.name, grant.slot.instant, "max_instances runs still going"))
+            return
+        if o.overlap is Overlap.CANCEL_OTHER:
+            running = list(self._running.get(job.name, ()))
+            executor = self.executors[o.executor]
+            for fire in running:
+                if executor.cancel(fire):
+                    logger.warning(
+                        "job %r: the run for %s cancelled for the fire for %s (cancel_other)",
+                        job.name,
+                        fire.instant.isoformat(),
+                        grant.slot.instant.isoformat(),
+                    )
+            plan.grants.append(grant)
+            return
+        # BUFFER_ONE / BUFFER_ALL: wait for a run to end.
+        limit = 1 if o.overlap is Overlap.BUFFER_ONE else o.buffer_limit
+        queue = self._buffers.get(job.name, deque())
+        waiting = len(queue) + sum(1 for g in plan.grants if g.job is job and g.buffer)
+        if waiting >= limit:
+            if queue:
+                oldest = queue.popleft()
+                job.stats.count("unbuffered")
+                newer = grant.slot.instant.isoformat()
+                oldest.drop(f"buffer full ({limit}); replaced by the fire for {newer}")
+            else:
+                for g in plan.grants:
+                    if g.job is job and g.buffer:
+                        plan.grants.remove(g)
+                        self._missed(
+                            job,
+                            Missed(1, g.slot.instant, g.slot.instant, f"buffer full ({limit})"),
+                            plan.now,
+                        )
+                        break
+        grant.buffer = True
+        grant.kind = "catch_up"  # runs when a run ends, however late: no grace check
+        plan.grants.append(grant)
+
+    def _missed(self, job: Job, missed: Missed, now: datetime) -> None:
+        job.stats.settle("miss", missed.count)
+        span = missed.first.isoformat()
+        if missed.count > 1:
+            span = f"{missed.count} fires from {span} to {missed.last.isoformat()}"
+        logger.warning(
+            "job %r: missed %s, %.3fs late: %s",
+            job.name,
+            span,
+            (now - missed.last.astimezone(UTC)).total_seconds(),
+            missed.why,
+        )
+        self._emit(FireMissed(job.name, missed.first, missed.last, missed.count, missed.why))
+
+    def _caught_up(self, job: Job, last: datetime, now: datetime) -> None:
+        """The instants between the job's last completion and its add(): run or count them."""
+        end = self._first_utc.pop(job.name, None) or now
+        schedule: Schedule = job.schedule
+        first = schedule.next_after(last)
+        if first is None or first.astimezone(UTC) >= end:
+            return
+        latest = schedule.prev_before(end)
+        if latest is None:
+            return
+        window = job.options.catch_up
+        horizon = now - timedelta(seconds=window) if window is not None else None
+        run: list[Slot] = []
+        if job.options.coalesce:
+            if horizon is None or latest.astimezone(UTC) >= horizon:
+                run = [_slot(latest)]
+        else:
+            t = (
+                max(first.astimezone(UTC), horizon) - _TICK
+                if horizon is not None
+                else first.astimezone(UTC) - _TICK
+            )
+            while len(run) < 10_000:
+                nxt = schedule.next_after(t)
+                if nxt is None or nxt.astimezone(UTC) >= end:
+                    break
+                run.append(_slot(nxt))
+                t = nxt
+        from ._timetable import _count  # the timetable's bounded counter
+
+        upto = run[0].utc if run else end
+        count = _count(schedule, first.astimezone(UTC) - _TICK, upto - _TICK)
+        if count:
+            why = f"passed while no scheduler ran it (catch_up {window}s, coalesce {job.coalesce})"
+            self._missed(job, Missed(count, first, schedule.prev_before(upto) or first, why), now)
+        for slot in run:
+            self._pending.append(Grant(job, slot, "catch_up"))
+
+    def _drop_waiting(self, job: Job, why: str) -> list[tuple[Fire, str]]:
+        """Under the lock: take the job's buffered fires and waiting retries (removed/paused)."""
+        dropped = [(f, why) for f in self._buffers.pop(job.name, ())]
+        for _ in dropped:
+            job.stats.count("unbuffered")
+        for r in self.retries.take(job.name):
+            job.stats.count("retries_dropped")
+            logger.info(
+                "job %r: retry %d for %s dropped: %s",
+                job.name,
+                r.attempt,
+                r.instant.isoformat(),
+                why,
+            )
+        return dropped
+
+    def _settle_dropped(self, dropped: list[tuple[Fire, str]]) -> None:
+        for fire, why in dropped:
+            fire.drop(why)
+
+    def _submit(self, fires: list[Fire]) -> None:
+        """Hand fires to their executors (grouped, in order)."""
+        groups: dict[str, list[Fire]] = {}
+        for fire in fires:
+            groups.setdefault(fire.job.options.executor, []).append(fire)
+        for name, group in groups.items():
+            self.executors[name].submit(group)
+
+    submit = _submit
+
+    def _emit(self, event: Any) -> None:
+        if self.events.active:
+            self.events.emit(event)
+
+    def _store_changed(self, up: bool, error: str, seconds: float) -> None:
+        store = repr(self.store)
+        self._emit(
+            StoreRecovered(store, seconds) if up else StoreUnavailableEvent(store, error, seconds)
+        )
+
+
+def _slot(instant: datetime) -> Slot:
+    utc = instant.astimezone(UTC)
+    return Slot(instant, utc, utc)
