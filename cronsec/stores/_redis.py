@@ -109,8 +109,8 @@ return 0
 _ABANDONED_LUA = (
     _NOW
     + """
-if ARGV[1] ~= '' then now = tonumber(ARGV[1]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[2])))
+if ARGV[1] ~= '' then now = tonumber(ARGV[1]) end
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
 """
 )
