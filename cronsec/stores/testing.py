@@ -37,7 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, ClassVar, Optional
+from typing import Any, Callable, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,7 +72,7 @@ def wait_abandoned(store: Store, job: str, instant: datetime) -> None:
 def race(stores: Sequence[Store], call: Callable[[Store], bool]) -> list[bool]:
     """``call(store)`` in one thread per store, all let go at once; the answers in order."""
     barrier = threading.Barrier(len(stores))
-    answers: list[Optional[bool]] = [None] * len(stores)
+    answers: list[bool | None] = [None] * len(stores)
     errors: list[BaseException] = []
 
     def run(k: int) -> None:
@@ -98,7 +98,7 @@ class StoreContract:
     password the factory's configuration holds, to check it never shows.
     """
 
-    secret: ClassVar[Optional[str]] = None
+    secret: ClassVar[str | None] = None
 
     @pytest.fixture
     def store_factory(self) -> StoreFactory:
