@@ -6,6 +6,7 @@ in ``run_pending()``, so the figures served are fixed.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import io
 import json
@@ -18,7 +19,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
+import httpx
 import pytest
+import uvicorn
 
 from cronsec import FakeClock, Scheduler
 from cronsec._runs import Run
@@ -518,7 +521,6 @@ def test_wsgi_decoded_paths_prefer_the_action_of_an_existing_job() -> None:
 
 @pytest.fixture
 def uvicorn_url(sched: Scheduler) -> Iterator[str]:
-    uvicorn = pytest.importorskip("uvicorn")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(asgi_app(sched, token=TOKEN), log_level="warning", lifespan="on")
@@ -557,8 +559,6 @@ def test_asgi_app_under_uvicorn(uvicorn_url: str, sched: Scheduler) -> None:
 
 
 def test_asgi_app_mounted_with_root_path(sched: Scheduler) -> None:
-    httpx = pytest.importorskip("httpx")
-    import asyncio
 
     async def go() -> list[Any]:
         transport = httpx.ASGITransport(app=asgi_app(sched, token=TOKEN), root_path="/cron")
