@@ -132,27 +132,27 @@ def _describe_exit(code: int | None) -> str:
     return f"worker exited with code {code}"
 
 
-def _set_fire_time(instant: datetime | None) -> None:
-    """Set what ``cronsec.fire_time()`` answers on this thread (in the worker)."""
-    for name in ("cronsec._fire", "cronsec._job"):  # the setter's home moved with the timer
+def _fire_time_setter() -> Callable[[datetime | None], None]:
+    """What sets ``cronsec.fire_time()`` on this thread (its home moved with the timer)."""
+    for name in ("cronsec._fire", "cronsec._job"):
         try:
             module = importlib.import_module(name)
         except ImportError:
             continue
-        setter = getattr(module, "set_current", None)
+        setter: Callable[[datetime | None], None] | None = getattr(module, "set_current", None)
         if setter is not None:
-            setter(instant)
-            return
+            return setter
         local = getattr(module, "_current", None)
         if local is not None:
-            local.instant = instant
-            return
+            return lambda instant: setattr(local, "instant", instant)
+    return lambda instant: None
 
 
 def _work(conn: Connection) -> None:
     """A worker's life: report ready, then run one pickled fire per message until told to stop."""
     # Ctrl-C reaches the whole process group; the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_fire_time = _fire_time_setter()
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -161,7 +161,7 @@ def _work(conn: Connection) -> None:
             return  # the parent is gone
         if data == _STOP:
             return
-        reply = _run(data)
+        reply = _run(data, set_fire_time)
         del data
         try:
             conn.send(reply)
@@ -169,13 +169,15 @@ def _work(conn: Connection) -> None:
             return
 
 
-def _run(data: bytes) -> tuple[str, str | None, bytes | None]:
+def _run(
+    data: bytes, set_fire_time: Callable[[datetime | None], None]
+) -> tuple[str, str | None, bytes | None]:
     """Run one fire in the worker: ("ok", None, None) or ("error", traceback text, pickled exc)."""
     try:
         func, args, kwargs, instant = pickle.loads(data)
     except BaseException:
         return "error", "the worker could not unpickle the job:\n" + traceback.format_exc(), None
-    _set_fire_time(instant)
+    set_fire_time(instant)
     try:
         func(*args, **kwargs)  # the result is discarded, never pickled
     except BaseException as e:
@@ -186,7 +188,7 @@ def _run(data: bytes) -> tuple[str, str | None, bytes | None]:
             blob = None
         return "error", text, blob
     finally:
-        _set_fire_time(None)
+        set_fire_time(None)
     return "ok", None, None
 
 

@@ -14,15 +14,20 @@ import multiprocessing
 import os
 import signal
 import socket
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 import proc_jobs
 import pytest
 
+import cronsec._processes
 from cronsec._executor import ShutdownReport
 from cronsec._processes import ProcessExecutor, RemoteTraceback, check_picklable
 
@@ -158,7 +163,7 @@ def test_busy_fires_spread_over_all_workers(pool: ProcessExecutor, inbox: Inbox)
     pool.submit(fires)
     seen = [inbox.get() for _ in fires]
     assert {m["pid"] for m in seen} == set(pool.pids())
-    assert sorted(pool.worker_of(f) for f in fires) == [0, 1, 2, 3]  # type: ignore[type-var]
+    assert {pool.worker_of(f) for f in fires} == {0, 1, 2, 3}
     assert pool.idle() == 0
     for m in seen:
         inbox.release(m["tag"])
@@ -426,3 +431,48 @@ def _exists(pid: int) -> bool:
 
 def _fds() -> set[int]:
     return {int(fd) for fd in os.listdir("/proc/self/fd")} - {-1}
+
+
+def test_a_program_that_forgets_shutdown_still_exits(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from cronsec._processes import ProcessExecutor
+
+        class Fire:
+            job_name, instant, kwargs, pin, timeout = "forever", None, {}, None, None
+            func, args = time.sleep, (3600,)
+            def begin(self):
+                print("begin", flush=True)
+                return True
+            def end(self, outcome, error=None):
+                print("end", outcome, flush=True)
+            def drop(self, why):
+                pass
+
+        if __name__ == "__main__":
+            ex = ProcessExecutor(2)
+            ex.start()
+            print(*ex.pids(), flush=True)
+            ex.submit([Fire()])
+            sys.stdin.readline()  # the test says when the fire is running
+        """
+    )
+    path = tmp_path / "forgets.py"
+    path.write_text(script)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(cronsec._processes.__file__)))
+    child = subprocess.Popen(
+        [sys.executable, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": root},
+    )
+    assert child.stdin is not None and child.stdout is not None
+    pids = [int(p) for p in child.stdout.readline().split()]
+    assert child.stdout.readline() == "begin\n"
+    child.stdin.write("\n")
+    child.stdin.close()
+    assert child.wait(GUARD) == 0
+    assert child.stdout.read() == "end cancelled\n"
+    assert len(pids) == 2 and not any(_exists(pid) for pid in pids)
