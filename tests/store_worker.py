@@ -7,6 +7,9 @@
     python store_worker.py hammer STORE START
         claims and records instants START, START+1, ... as fast as it can,
         printing each recorded epoch, until it is killed.
+    python store_worker.py probe STORE
+        opens the store, claims one instant and prints "ok", or the name of
+        the exception raised and its message.
 
 STORE is ``sqlite:PATH`` or ``redis:URL``.
 """
@@ -52,7 +55,21 @@ def hammer(store: Store, start: int) -> None:
         epoch += 1
 
 
+def probe(spec: str) -> None:
+    try:
+        store = open_store(spec)
+        store.claim("probe", instant(1_000_000_000))
+        store.close()
+    except Exception as exc:
+        print(f"{type(exc).__name__}: {exc}", flush=True)
+    else:
+        print("ok", flush=True)
+
+
 def main(argv: list[str]) -> None:
+    if argv[1] == "probe":
+        probe(argv[2])
+        return
     store = open_store(argv[2])
     if argv[1] == "claim":
         claim(store, int(argv[3]), int(argv[4]), int(argv[5]))

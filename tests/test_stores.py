@@ -5,18 +5,23 @@ Redis tests run against a real redis-server (tests/redis_server.py), never a moc
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,7 +43,7 @@ from cronsec.stores import (
     StoreError,
     StoreUnavailable,
 )
-from cronsec.stores._base import claim_many
+from cronsec.stores._base import check_job, claim_many
 
 # The fixtures are imported to be found by name; __all__ says they are used.
 __all__ = ["redis_factory", "redis_server", "redis_url"]
@@ -393,3 +398,288 @@ def test_importing_stores_works_without_redis() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert 'pip install "cronsec[redis]"' in out.stdout
+
+
+# -- issue 15: the faults found under attack, each pinned ------------------------------
+
+
+def test_check_job_rejects_what_a_store_cannot_hold() -> None:
+    assert check_job("myapp.tasks.refresh") == "myapp.tasks.refresh"
+    assert check_job("é" * 100) == "é" * 100  # 200 bytes of UTF-8: the limit
+    with pytest.raises(ValueError, match="empty"):
+        check_job("")
+    with pytest.raises(ValueError, match="surrogate"):
+        check_job("bad \udc80 name")
+    with pytest.raises(ValueError, match="NUL"):
+        check_job("a\x00b")
+    with pytest.raises(ValueError, match="201 bytes"):
+        check_job("é" * 100 + "x")
+    with pytest.raises(TypeError):
+        check_job(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_one_unencodable_name_does_not_fail_the_batch_silently(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # Today's stores failed the whole batch as "unavailable" (and backed off forever).
+    store: Store = (
+        SQLiteStore(tmp_path / "state.db")
+        if kind == "sqlite"
+        else RedisStore(request.getfixturevalue("redis_url"))
+    )
+    with pytest.raises(ValueError, match="'bad"):
+        store.claim_many([("good", T0), ("bad \udc80", T0)])
+    assert store.claim_many([("good", T0), ("other", T0)]) == [True, True]  # nothing was written
+    store.close()
+
+
+def test_redis_key_parts_are_escaped(redis_url: str) -> None:
+    a = RedisStore(redis_url, prefix="app")
+    b = RedisStore(redis_url, prefix="app:claim:x")
+    assert a.claim("x:claim:y", T0) is True
+    assert b.claim("y", T0) is True  # the same key on today's code
+    # A length prefix on the job alone would not do: the prefix is free text too.
+    c, d = RedisStore(redis_url, prefix="p"), RedisStore(redis_url, prefix="p:c:11:z")
+    assert c.claim("z:c:1:y", T0) is True
+    assert d.claim("y", T0) is True
+    a.record("x:claim:y", T0)
+    assert b.last_completed("y") is None
+    for store in (a, b, c, d):
+        store.close()
+
+
+def test_sqlite_waits_at_most_its_timeout_for_a_lock_held_elsewhere(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = SQLiteStore(path)
+    assert store.timeout == 1.0  # was 5 s of busy waiting on the timer thread
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        for call in (
+            lambda: store.claim("job", T0),
+            lambda: claim_many(store, [("a", T0), ("b", T0)]),
+            lambda: store.record("job", T0),
+            lambda: store.renew([("job", T0)]),
+        ):
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable, match="locked"):
+                call()
+            assert time.monotonic() - started < store.timeout + 2.0  # bounded, not a benchmark
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert store.claim("job", T0) is True
+    with pytest.raises(ValueError, match="timeout"):
+        SQLiteStore(path, timeout=0)
+    store.close()
+
+
+def test_memory_store_keeps_only_a_short_window_of_claims() -> None:
+    store = MemoryStore()
+    assert store.retention == 120.0  # was 7200 s: 1 MB per every-second job
+    live = T0 - timedelta(hours=1)
+    assert store.claim("slow", live)  # a lease that is live is never pruned
+    for i in range(5000):
+        t = T0 + timedelta(seconds=i)
+        assert store.claim("every-second", t)
+        store.record("every-second", t)
+    assert store.claims_kept <= 125
+    assert store.approx_bytes == store.claims_kept * 230
+    assert store.claim_state("slow", live) == "running"
+    assert store.claim("every-second", T0 + timedelta(seconds=4999)) is False
+
+
+def test_sqlite_never_prunes_a_live_lease(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "state.db", retention=100)
+    assert store.claim("slow", T0)
+    for i in range(1, 400):
+        t = T0 + timedelta(seconds=i)
+        assert store.claim("job", t)
+        store.record("job", t)
+    assert store.claim_state("slow", T0) == "running"
+    assert store.claim_state("job", T0 + timedelta(seconds=1)) is None  # done and pruned
+    store.close()
+
+
+def test_sqlite_foreign_table_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE cronsec_claims (id INTEGER PRIMARY KEY, payload TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="not cronsec's") as info:
+        SQLiteStore(path)
+    assert not isinstance(info.value, StoreUnavailable)
+
+
+def test_sqlite_corrupt_file_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is not a database, " * 200)
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(path)
+    assert not isinstance(info.value, StoreUnavailable)
+
+
+def _probe_as_nobody(path: Path) -> str:
+    """Open the store and claim in a forked child that is not root (root writes through modes)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no exec (the interpreter may sit where nobody can reach it)
+        try:
+            os.close(read)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            try:
+                SQLiteStore(path).claim("probe", T0)
+                answer = "ok"
+            except Exception as exc:
+                answer = f"{type(exc).__name__}: {exc}"
+            os.write(write, answer.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        answer = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return answer
+
+
+def test_sqlite_read_only_file_is_a_store_error() -> None:
+    directory = Path(tempfile.mkdtemp(prefix="cronsec-ro-"))
+    try:
+        path = directory / "state.db"
+        SQLiteStore(path).close()
+        for name in os.listdir(directory):
+            (directory / name).chmod(0o444)
+        directory.chmod(0o555)
+        answer = _probe_as_nobody(path)
+        assert answer.startswith("StoreError: "), answer  # not StoreUnavailable: it stays so
+        assert "readonly" in answer or "read-only" in answer
+    finally:
+        directory.chmod(0o755)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_sqlite_version_1_files_are_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE cronsec_claims (job TEXT NOT NULL, instant INTEGER NOT NULL,"
+        " owner TEXT NOT NULL, claimed_at REAL NOT NULL, PRIMARY KEY (job, instant))"
+        " WITHOUT ROWID;"
+        "CREATE TABLE cronsec_last (job TEXT NOT NULL PRIMARY KEY, instant INTEGER NOT NULL,"
+        " updated_at REAL NOT NULL) WITHOUT ROWID;"
+        f"INSERT INTO cronsec_claims VALUES ('job', {EPOCH0}, 'old:1', 0);"
+        f"INSERT INTO cronsec_last VALUES ('job', {EPOCH0}, 0);"
+    )
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(path)
+    assert store.last_completed("job") == T0
+    assert store.claim("job", T0) is False
+    assert store.claim_state("job", T0) == "done"  # old claims are never abandoned
+    assert store.abandoned(["job"], now=T0 + timedelta(days=1)) == []
+    store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT value FROM cronsec_meta WHERE key = 'schema'").fetchone() == ("2",)
+    conn.close()
+
+
+def test_redis_wrongtype_is_a_store_error(redis_url: str) -> None:
+    store = RedisStore(redis_url, prefix="wt")
+    client = store._client
+    client.set("wt:last", "a string, not a hash")
+    with pytest.raises(StoreError, match="WRONGTYPE") as info:
+        store.record("job", T0)
+    assert not isinstance(info.value, StoreUnavailable)
+    store.close()
+
+
+SECRET = "pw-Zq8!x"  # a character that URLs percent-encode, so both spellings are checked
+WRONG = "wrong-Pw7"
+
+
+def _redis_urls(server: RedisServer, socket: Path, password: str) -> dict[str, str]:
+    quoted = quote(password, safe="")
+    port = server.port
+    return {
+        "netloc": f"redis://:{quoted}@127.0.0.1:{port}/0",
+        "user": f"redis://default:{quoted}@127.0.0.1:{port}/0",
+        "query": f"redis://127.0.0.1:{port}/0?password={quoted}",
+        "unix-netloc": f"unix://:{quoted}@{socket}?db=0",
+        "unix-query": f"unix://{socket}?db=0&password={quoted}",
+    }
+
+
+def _texts(exc: BaseException) -> str:
+    """Everything a log line with this exception's traceback could show."""
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) + repr(exc)
+
+
+def test_redis_passwords_never_show_in_any_url_form(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    socket = tmp_path / f"{SECRET}.sock"  # redis-py's own errors name the socket path
+    server = RedisServer(
+        tmp_path / "redis", password=SECRET, extra_args=["--unixsocket", str(socket)]
+    )
+    server.start()
+    try:
+        right = _redis_urls(server, socket, SECRET)
+        wrong = _redis_urls(server, socket, WRONG)
+        for form, url in right.items():
+            store = RedisStore(url, prefix=form)
+            assert store.claim("job", T0) is True, form
+            for text in (repr(store), str(store), store.url):
+                assert SECRET not in text and quote(SECRET, safe="") not in text, (form, text)
+            with caplog.at_level(logging.WARNING):
+                logging.getLogger("cronsec").warning("store %r unavailable", store)
+            store.close()
+        for form, url in wrong.items():
+            store = RedisStore(url, prefix=form)
+            with pytest.raises(StoreError) as info:
+                store.claim("job", T0)
+            assert not isinstance(info.value, StoreUnavailable), form  # a wrong password stays
+            assert info.value.__cause__ is None and info.value.__context__ is None
+            assert WRONG not in _texts(info.value), form
+            store.close()
+        server.stop(save=False)
+        for form, url in right.items():
+            store = RedisStore(url, prefix=form, socket_connect_timeout=0.5)
+            with pytest.raises(StoreUnavailable) as info:
+                store.claim("job", T0)
+            assert SECRET not in _texts(info.value), form  # the unix path holds it
+            store.close()
+        assert SECRET not in caplog.text
+    finally:
+        server.kill()
+
+
+def test_redis_tls_password_never_shows(redis_factory: Callable[..., RedisServer]) -> None:
+    server = redis_factory(password=SECRET, tls=True)
+    assert server.url.startswith("rediss://")
+    url = server.url.replace(SECRET, quote(SECRET, safe=""))
+    store = RedisStore(url)
+    assert store.claim("job", T0) is True
+    assert SECRET not in repr(store) and quote(SECRET, safe="") not in store.url
+    store.close()
+    bad = RedisStore(url.replace(quote(SECRET, safe=""), WRONG))
+    with pytest.raises(StoreError) as info:
+        bad.claim("job", T0)
+    assert WRONG not in _texts(info.value)
+    bad.close()
+
+
+def test_a_given_redis_client_keeps_its_password(redis_factory: Callable[..., RedisServer]) -> None:
+    import redis
+
+    server = redis_factory(password=SECRET)
+    client = redis.Redis(host="127.0.0.1", port=server.port, password=SECRET)
+    store = RedisStore(client, prefix="client")
+    assert store.claim("job", T0) is True
+    assert SECRET not in repr(store)
+    store.close()
+    client.close()
