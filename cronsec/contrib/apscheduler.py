@@ -3,12 +3,13 @@
 Needs the extra ``cronsec[apscheduler]`` (APScheduler 3.10 or later, before 4).
 Give it to ``add_job`` where a ``CronTrigger`` would go:
 
->>> from apscheduler.schedulers.background import BackgroundScheduler
->>> from cronsec.contrib.apscheduler import CronsecTrigger
->>> scheduler = BackgroundScheduler(timezone="Europe/Riga")
->>> job = scheduler.add_job(print, CronsecTrigger("*/10 * * * * mon-fri", timezone="Europe/Riga"))
->>> job.trigger
-CronsecTrigger('*/10 * * * * mon-fri', timezone='Europe/Riga')
+    >>> from apscheduler.schedulers.background import BackgroundScheduler
+    >>> from cronsec.contrib.apscheduler import CronsecTrigger
+    >>> scheduler = BackgroundScheduler(timezone="Europe/Riga")
+    >>> trigger = CronsecTrigger("*/10 * * * * mon-fri", timezone="Europe/Riga")
+    >>> job = scheduler.add_job(print, trigger)
+    >>> job.trigger
+    CronsecTrigger('*/10 * * * * mon-fri', timezone='Europe/Riga')
 
 then ``scheduler.start()`` as usual.
 """
@@ -49,16 +50,16 @@ class CronsecTrigger(BaseTrigger):  # type: ignore[misc]
     is immutable and pickles (APScheduler's persistent job stores pickle
     triggers).
 
-    >>> from datetime import datetime, timezone
-    >>> trigger = CronsecTrigger("0 30 2 * * *", timezone="America/New_York")
-    >>> trigger
-    CronsecTrigger('0 30 2 * * *', timezone='America/New_York')
-    >>> now = datetime(2026, 3, 7, 12, 0, tzinfo=timezone.utc)
-    >>> first = trigger.get_next_fire_time(None, now)
-    >>> first.isoformat()
-    '2026-03-08T03:00:00-04:00'
-    >>> trigger.get_next_fire_time(first, now).isoformat()
-    '2026-03-09T02:30:00-04:00'
+        >>> from datetime import datetime, timezone
+        >>> trigger = CronsecTrigger("0 30 2 * * *", timezone="America/New_York")
+        >>> trigger
+        CronsecTrigger('0 30 2 * * *', timezone='America/New_York')
+        >>> now = datetime(2026, 3, 7, 12, 0, tzinfo=timezone.utc)
+        >>> first = trigger.get_next_fire_time(None, now)
+        >>> first.isoformat()
+        '2026-03-08T03:00:00-04:00'
+        >>> trigger.get_next_fire_time(first, now).isoformat()
+        '2026-03-09T02:30:00-04:00'
 
     The first fire on 2026-03-08 is 03:00 EDT: 02:30 does not exist that
     night, so it runs once at the end of the gap.

@@ -3,17 +3,17 @@
 Needs the extra ``cronsec[celery]`` (Celery 5.3 or later). Use it in
 ``beat_schedule`` where a ``crontab()`` would go:
 
->>> from celery import Celery
->>> from cronsec.contrib.celery import cronsec_schedule
->>> app = Celery("myapp")
->>> app.conf.beat_schedule = {
-...     "refresh": {
-...         "task": "myapp.tasks.refresh",
-...         "schedule": cronsec_schedule("*/10 * * * * mon-fri", tz="Europe/Riga"),
-...     },
-... }
->>> app.conf.beat_schedule["refresh"]["schedule"]
-<cronsec_schedule: */10 * * * * mon-fri (Europe/Riga)>
+    >>> from celery import Celery
+    >>> from cronsec.contrib.celery import cronsec_schedule
+    >>> app = Celery("myapp")
+    >>> app.conf.beat_schedule = {
+    ...     "refresh": {
+    ...         "task": "myapp.tasks.refresh",
+    ...         "schedule": cronsec_schedule("*/10 * * * * mon-fri", tz="Europe/Riga"),
+    ...     },
+    ... }
+    >>> app.conf.beat_schedule["refresh"]["schedule"]
+    <cronsec_schedule: */10 * * * * mon-fri (Europe/Riga)>
 """
 
 from __future__ import annotations
@@ -54,15 +54,15 @@ class cronsec_schedule(BaseSchedule):  # type: ignore[misc]
     once, when it starts; with ``beat_cron_starting_deadline`` set, only when the
     latest of them is no older than that many seconds (as for ``crontab``).
 
-    >>> from datetime import datetime, timezone
-    >>> now = datetime(2026, 3, 8, 6, 59, 59, tzinfo=timezone.utc)  # 01:59:59 EST
-    >>> s = cronsec_schedule("0 30 2 * * *", tz="America/New_York", nowfun=lambda: now)
-    >>> s
-    <cronsec_schedule: 0 30 2 * * * (America/New_York)>
-    >>> s.remaining_estimate(datetime(2026, 3, 7, 12, 0, tzinfo=timezone.utc))
-    datetime.timedelta(seconds=1)
-    >>> s.is_due(datetime(2026, 3, 7, 12, 0, tzinfo=timezone.utc))
-    schedstate(is_due=False, next=1.0)
+        >>> from datetime import datetime, timezone
+        >>> now = datetime(2026, 3, 8, 6, 59, 59, tzinfo=timezone.utc)  # 01:59:59 EST
+        >>> s = cronsec_schedule("0 30 2 * * *", tz="America/New_York", nowfun=lambda: now)
+        >>> s
+        <cronsec_schedule: 0 30 2 * * * (America/New_York)>
+        >>> s.remaining_estimate(datetime(2026, 3, 7, 12, 0, tzinfo=timezone.utc))
+        datetime.timedelta(seconds=1)
+        >>> s.is_due(datetime(2026, 3, 7, 12, 0, tzinfo=timezone.utc))
+        schedstate(is_due=False, next=1.0)
 
     02:30 does not exist in New York that night: the fire is at 03:00 EDT,
     one second after 01:59:59 EST.
