@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import zoneinfo
 from bisect import bisect_right
+from contextlib import suppress
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from . import _tzif
@@ -226,10 +227,10 @@ class Tzif(Source):
                     cur = off
         self.last, self.cur = last, cur
         self.checked = 0  # segments verified so far
-        self.table = self._extend(max(u.year, datetime.now().year) + 40)
+        self.table = self._extend(datetime.now().year + 40)
 
     def grow(self, up: bool) -> Table:
-        return self._extend(self.year + max(100, self.year - 1900)) if up else self.table
+        return self._extend(self.year + 40) if up else self.table
 
     def _extend(self, until: int) -> Table:
         """Add the rule's changes for UTC years up to ``until`` (exclusive)."""
@@ -262,20 +263,56 @@ class Tzif(Source):
         self.checked = n
 
 
+class RuleWindow(Source):
+    """A TZif footer rule's changes over a few UTC years far past the zone's table."""
+
+    def __init__(self, zone: tzinfo, rule: _tzif.PosixRule, u: datetime) -> None:
+        self.zone, self.rule = zone, rule
+        self.a, self.b = u.year - 1, min(u.year + 3, 10000)  # UTC years [a, b)
+        self.table = self._table()
+
+    def grow(self, up: bool) -> Table:
+        if up:
+            self.b = min(self.b + (self.b - self.a), 10000)
+        else:
+            self.a = max(self.a - (self.b - self.a), 1900)
+        self.table = self._table()
+        return self.table
+
+    def _table(self) -> Table:
+        rule, changes = self.rule, []
+        cur = start = rule.offset_at(_tzif.year_start(self.a), self.a)
+        for year in range(self.a, self.b):
+            for p in rule.points(year):
+                off = rule.offset_at(p, year)
+                if off != cur and p <= _CEIL_TS:
+                    changes.append((_dt(p), timedelta(seconds=off)))
+                cur = off
+        hi = None if self.b >= 10000 else datetime(self.b, 1, 1)
+        tab = _table(timedelta(seconds=start), changes, datetime(self.a, 1, 1) + REACH, hi)
+        n, zone = len(tab.trans), self.zone
+        for k in range(n + 1):  # each segment's offset, checked against the zone at both ends
+            a = tab.trans[k - 1] if k else datetime(self.a, 1, 1)
+            b = tab.trans[k] - SECOND if k < n else (CEIL if hi is None else hi - SECOND)
+            if offset_at(zone, a) != tab.offs[k] or offset_at(zone, b) != tab.offs[k]:
+                raise Mismatch
+        return tab
+
+
 class Probe(Source):
     """Transitions found from the zone's own ``fromutc``, in a window that grows."""
 
-    def __init__(self, zone: tzinfo, u: datetime) -> None:
+    def __init__(self, zone: tzinfo, u: datetime, radius: timedelta = 400 * DAY) -> None:
         self.zone = zone
         u = min(max(u, FLOOR), CEIL).replace(microsecond=0)
-        self.a = FLOOR if u - FLOOR < 400 * DAY else u - 400 * DAY  # probed instants [a, b]
-        self.b = CEIL if CEIL - u < 400 * DAY else u + 400 * DAY
+        self.a = FLOOR if u - FLOOR < radius else u - radius  # probed instants [a, b]
+        self.b = CEIL if CEIL - u < radius else u + radius
         self.start = offset_at(zone, self.a)
         self.changes = self._probe(self.a, self.start, self.b)
         self.table = self._table()
 
     def grow(self, up: bool) -> Table:
-        span = max(self.b - self.a, 800 * DAY)
+        span = max(self.b - self.a, 64 * DAY)
         if up and self.b < CEIL:
             b = CEIL if CEIL - self.b <= span else self.b + span
             end = self.changes[-1][1] if self.changes else self.start
@@ -341,18 +378,26 @@ def pick_source(zone: tzinfo, u: datetime) -> Source:
     return Probe(zone, u)
 
 
-_FAR = 20 * 366 * DAY  # a probe window this far away is started afresh, not grown
+_FAR = 366 * DAY  # an instant this far past a zone's table gets a window of its own
+_WINDOW = 32 * DAY  # a probed window's reach either side of the instant that asked for it
+_WINDOWS = 64  # windows kept per zone
 
 
 class Timeline:
-    """A zone's current source of tables; searches ask it for more as they go."""
+    """A zone's current source of tables; searches ask it for more as they go.
 
-    __slots__ = ("_lock", "source", "zone")
+    Instants far from the zone's main table (a year field decades ahead) are
+    looked up in small windows of their own, kept per zone, so no search walks
+    or probes the years in between.
+    """
+
+    __slots__ = ("_lock", "source", "windows", "zone")
 
     def __init__(self, zone: tzinfo, u: datetime) -> None:
         self.zone = zone
         self._lock = threading.Lock()
         self.source = pick_source(zone, u)
+        self.windows: dict[int, Source] = {}
 
     def locate(self, u: datetime) -> tuple[Source, Table, int]:
         """The source, table and index of the segment holding instant ``u``."""
@@ -360,15 +405,36 @@ class Timeline:
         tab = src.table
         if not tab.below <= u < tab.above:
             with self._lock:
-                src = self.source
-                if isinstance(src, Probe) and (src.a - u > _FAR or u - src.b > _FAR):
-                    src = self.source = Probe(self.zone, u)  # far away: a fresh window
+                src = self._source_for(u)
                 tab = src.table
                 while tab.lo is not None and u < tab.lo:
                     tab = src.grow(False)
                 while tab.hi is not None and u >= tab.hi:
                     tab = src.grow(True)
         return src, tab, bisect_right(tab.trans, u)
+
+    def _source_for(self, u: datetime) -> Source:
+        """The main source, or for an instant far from its table a window (made once)."""
+        main = self.source
+        tab = main.table
+        if not (u < tab.below and tab.below - u > _FAR) and not (
+            u >= tab.above and u - tab.above > _FAR
+        ):
+            return main
+        key = u.year // 2
+        window = self.windows.get(key)
+        if window is None:
+            window = None
+            rule = getattr(main, "rule", None)
+            if isinstance(main, Tzif) and rule is not None and rule.dst is not None:
+                with suppress(Mismatch):
+                    window = RuleWindow(self.zone, rule, u)
+            if window is None:
+                window = Probe(self.zone, u, _WINDOW)
+            if len(self.windows) >= _WINDOWS:
+                self.windows.pop(next(iter(self.windows)))
+            self.windows[key] = window
+        return window
 
     def grow(self, src: Source, tab: Table, k: int, up: bool) -> tuple[Table, int]:
         """A table of ``src`` known further than ``tab``, and segment ``k``'s index in it."""
@@ -378,6 +444,7 @@ class Timeline:
             except Mismatch:
                 new = tab  # the zone disagrees with its TZif file: probe from now on
                 self.source = Probe(self.zone, tab.hi or CEIL)
+                self.windows.clear()
                 raise
         if k:
             return new, bisect_right(new.trans, tab.trans[k - 1])

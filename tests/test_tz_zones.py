@@ -72,9 +72,34 @@ def test_every_zone_reads_its_tzif_and_agrees_with_zoneinfo() -> None:
 )
 def test_footer_rules_agree_to_year_9999(key: str) -> None:
     zone = zoneinfo.ZoneInfo(key)
-    src, tab = grown(zone, datetime(9999, 12, 1))
-    assert isinstance(src, (S.Tzif, S.Fixed)) and tab.hi is None
+    src = S.Timeline(zone, datetime(2026, 1, 1)).source
+    tab = src.table
+    while tab.hi is not None:  # the zone's own table, grown the whole way
+        tab = src.grow(True)
+    assert isinstance(src, (S.Tzif, S.Fixed))
     check_table(zone, tab, random.Random(key), samples=300, middles=False)
+
+
+@pytest.mark.parametrize(
+    "key", ["America/New_York", "Australia/Lord_Howe", "Europe/Dublin", "Pacific/Chatham"]
+)
+@pytest.mark.parametrize("year", [2100, 2399, 5000, 9999])
+def test_far_instants_get_a_window_of_the_footer_rule(key: str, year: int) -> None:
+    zone = zoneinfo.ZoneInfo(key)
+    tl = S.Timeline(zone, datetime(2026, 1, 1))
+    src, tab, _ = tl.locate(datetime(year, 6, 1))
+    assert isinstance(src, S.RuleWindow) and tl.source.table.hi is not None
+    assert tl.locate(datetime(year, 7, 1))[0] is src  # made once
+    check_table(zone, tab, random.Random(key), samples=50)
+
+
+def test_far_instants_of_a_probed_zone_get_a_small_window() -> None:
+    zone = pytest.importorskip("dateutil.tz").gettz("America/New_York")
+    tl = S.Timeline(zone, datetime(2026, 1, 1))
+    src, tab, _ = tl.locate(datetime(2300, 6, 1))
+    assert isinstance(src, S.Probe) and src is not tl.source
+    assert tab.above - tab.below < timedelta(days=100)
+    check_table(zone, tab, random.Random(1), samples=50)
 
 
 def test_posix_rules_parse() -> None:
@@ -103,13 +128,13 @@ def test_dateutil_zone_is_probed_and_finds_the_same_changes() -> None:
     tz = pytest.importorskip("dateutil.tz")
     du = tz.gettz("America/New_York")
     zi = zoneinfo.ZoneInfo("America/New_York")
-    src, tab = grown(du, datetime(2030, 1, 1))
+    src, tab = grown(du, datetime(2027, 12, 1))  # near the first window: it grows
     assert isinstance(src, S.Probe)
     check_table(du, tab, random.Random(1))
-    _, ref = grown(zi, datetime(2030, 1, 1))
+    _, ref = grown(zi, datetime(2027, 12, 1))
     known = [t for t in tab.trans if tab.below <= t < tab.above]
     assert known and known == [t for t in ref.trans if tab.below <= t < tab.above]
-    # far from the first window: a fresh one, still right
+    # far from the first window: a window of its own, still right
     _, tab2 = grown(du, datetime(1900, 6, 1))
     check_table(du, tab2, random.Random(2))
 
