@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, Callable, NamedTuple, Optional
@@ -151,7 +152,8 @@ class App:
             raise TypeError(f"auth must be a callable(request) -> bool, got {type(auth).__name__}")
         self._auth = auth
         self.protect_reads = protect_reads or read_token is not None
-        self._metrics: Any = None
+        self._metrics: Any = None  # the private registry, made at the first scrape
+        self._metrics_lock = threading.Lock()
 
     @property
     def control(self) -> str:
@@ -355,10 +357,11 @@ class App:
                 501,
                 'metrics need prometheus_client: pip install "cronsec[metrics]"',
             )
-        if self._metrics is None:
-            from ._metrics import registry_for
+        with self._metrics_lock:
+            if self._metrics is None:
+                from ._metrics import registry_for
 
-            self._metrics = registry_for(self.sched)
+                self._metrics = registry_for(self.sched)
         content_type, body = exposition(self._metrics)
         return Response(200, _base_headers(content_type), body)
 
