@@ -14,8 +14,8 @@ from typing import Any
 _ROLE = re.compile(r":(?:py:)?(?:meth|func|class|attr|mod|exc|data|obj|const|ref):<code>~?")
 _LITERAL = re.compile(r"::</p>")
 _SECTION = re.compile(
-    r"\(?SPEC(?:\.md)?,? sections? (\d+)[\d.]*(?: and [\d.]+)?\)?"  # "(SPEC section 4)"
-    r"|\(SPEC\.md\)|SPEC\.md"
+    r"\s*(the\s+)?\(?SPEC(?:\.md)?,?\s+(?:sections?\s+)?(\d+)[\d.]*(?:(?:\s+and\s+|-)[\d.]+)?\)?"
+    r"|\s*\(SPEC\.md\)|\s*SPEC\.md"  # "(SPEC section 4)", "SPEC 4-6", "(SPEC.md)"
 )
 
 # Where each section of the semantics is written out for users.
@@ -36,16 +36,17 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     html = _LITERAL.sub(":</p>", html)
 
     def link(match: re.Match[str]) -> str:
-        path, title = _PAGES.get(match.group(1) or "1", _PAGES["1"])
+        path, title = _PAGES.get(match.group(2) or "1", _PAGES["1"])
+        if match.group(1) and not title.startswith("the "):
+            title = f"the {title}"  # "the SPEC section 8 day items": keep one "the"
         target = files.get_file_from_path(path)
         if target is None:
-            return title
+            return f" {title}"
+        if target is page.file:
+            return ""  # the rules are on this very page
         url = target.url_relative_to(page.file)
-        text = (
-            f'(see <a href="{url}">{title}</a>)'
-            if match.group(0).startswith("(")
-            else (f'<a href="{url}">{title}</a>')
-        )
-        return text
+        if match.group(0).lstrip().startswith("(") and not match.group(1):
+            return f' (see <a href="{url}">{title}</a>)'
+        return f' <a href="{url}">{title}</a>'
 
     return _SECTION.sub(link, html)
