@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Front", "Health", "resolve_executors"]
 
+logger = logging.getLogger("cronsec")
 UTC = timezone.utc
 F = TypeVar("F", bound=Callable[..., Any])
 _TICK = timedelta(microseconds=1)
@@ -172,6 +174,7 @@ class Front:
         opts = self._rt.defaults.merge(options)
         self._check_job(schedule, func, args, kwargs or {}, opts)
         job = Job(self, name, schedule, func, args, kwargs or {}, opts)
+        self._check_retention(job)
         self._rt.add(job, paused)
         self._ready(opts.executor)
         return job
@@ -364,6 +367,26 @@ class Front:
                     "a job on a shared store needs instants on whole seconds (the store keys "
                     "claims by the second): give the Interval a whole-second period and start"
                 )
+
+    def _check_retention(self, job: Job) -> None:
+        """Warn when the store forgets claims sooner than the job may still fire them."""
+        kept = getattr(self._rt.store, "retention", None)
+        if not isinstance(kept, (int, float)):
+            return
+        o = job.options
+        reach = [w for w in (o.misfire_grace, o.catch_up) if w is not None]
+        if o.catch_up is None or o.misfire_grace is None or max(reach) > kept:
+            logger.warning(
+                "job %r may fire an instant up to %s s late (misfire_grace %s, catch_up %s), "
+                "but %r keeps claims %g s: a claim could expire before a late fire, "
+                "which could then run twice; lower those or raise the store's retention",
+                job.name,
+                max(reach) if len(reach) == 2 else "any",
+                o.misfire_grace,
+                o.catch_up,
+                self._rt.store,
+                kept,
+            )
 
     def _ready(self, name: str) -> None:
         """Hook for drivers: a job on executor ``name`` was added (start it if running)."""

@@ -301,6 +301,10 @@ class Runtime:
                     self._caught_up(job, past, plan.now)
         return fires
 
+    def has_pending(self) -> bool:
+        """Caught-up fires wait to be claimed (a second round of the same step)."""
+        return bool(self._pending)
+
     def deadline(self) -> datetime | None:
         """When a step is next needed: the earliest instant, retry or pending store answer."""
         with self.lock:

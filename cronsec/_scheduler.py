@@ -84,7 +84,10 @@ class Scheduler(Front):
     ) -> None:
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
             raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
-        if store is not None and not isinstance(store, Store):
+        if store is not None and not all(
+            callable(getattr(store, m, None))
+            for m in ("claim", "record", "last_completed", "close")
+        ):
             raise TypeError(
                 "store must have claim, record, last_completed and close "
                 f"(see cronsec.stores), got {type(store).__name__}"
@@ -256,9 +259,14 @@ class Scheduler(Front):
     def _prepare(self, when: datetime) -> list[Fire]:
         """The three phases of a step as of ``when``: plan, claim, commit."""
         rt = self._rt
-        plan = rt.plan(when)
-        answer, pasts = rt.claim(plan)
-        return rt.commit(plan, answer, pasts)
+        fires: list[Fire] = []
+        for _ in range(2):  # a second round claims what the store's answers caught up
+            plan = rt.plan(when)
+            answer, pasts = rt.claim(plan)
+            fires += rt.commit(plan, answer, pasts)
+            if not rt.has_pending():
+                break
+        return fires
 
     def _sleep(self, until: datetime | None) -> None:
         with self._wake:
