@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 
-from cronsec import FakeClock, Scheduler
+from cronsec import CronExpr, FakeClock, Scheduler
 from cronsec._runs import Run
 from cronsec.web import Request, asgi_app, serve, wsgi_app
 
@@ -123,6 +123,17 @@ def test_jobs_lists_every_job_with_its_fields(server: str, sched: Scheduler) -> 
     assert daily["lateness"]["n"] == 1
 
 
+def test_runs_and_last_run_of_a_real_scheduler(server: str) -> None:
+    daily = call(server, "GET", path_of(SLASHED)).json()
+    assert daily["last_run"]["outcome"] == "ok"
+    assert daily["last_run"]["instant"] == "2026-03-02T09:00:00+00:00"
+    assert daily["last_success"] is not None
+    tick = call(server, "GET", path_of(UNICODE, "runs")).json()["runs"]
+    assert [r["outcome"] for r in tick] == ["error"]
+    assert tick[0]["error"] == "RuntimeError: boom <i>"
+    assert call(server, "GET", path_of(SCRIPT, "runs")).json()["runs"] == []
+
+
 @pytest.mark.parametrize("name", [SLASHED, UNICODE, SCRIPT])
 def test_a_job_by_its_percent_encoded_name(server: str, name: str) -> None:
     answer = call(server, "GET", path_of(name))
@@ -174,13 +185,29 @@ def test_pause_and_resume_with_the_token(server: str, sched: Scheduler) -> None:
     assert not sched.get(SLASHED).paused
 
 
-def test_run_now(server: str, sched: Scheduler) -> None:
-    answer = call(server, "POST", path_of(SLASHED, "run"), headers=bearer())
-    if hasattr(sched.get(SLASHED), "run_now"):
+def test_run_now_fires_once_outside_the_schedule() -> None:
+    ran = threading.Event()
+    sched = Scheduler(tz="UTC", clock=FakeClock("2026-03-02T08:00:00+00:00"), max_workers=1)
+    sched.add("0 0 9 * * *", ran.set, name="x/y")
+    with serve(sched, token=TOKEN) as srv:
+        answer = call(srv.url, "POST", "/jobs/x%2Fy/run", headers=bearer())
         assert answer.status == 202
-    else:
-        assert answer.status == 501
-        assert "run_now" in answer.json()["error"]
+        assert answer.json()["action"] == "run"
+        assert ran.wait(10)  # the manual run happened on a worker, with no fire due
+        assert call(srv.url, "POST", "/jobs/x%2Fy/run").status == 401
+    sched.stop()
+
+
+def test_run_now_without_run_now_is_501() -> None:
+    stub = Stub()
+    del stub.jobs[0].run_now
+    with serve(stub, token=TOKEN) as srv:
+        answer = call(srv.url, "POST", "/jobs/a%2Fb/run", headers=bearer())
+    assert answer.status == 501
+    assert "run_now" in answer.json()["error"]
+
+
+def test_run_now_on_a_stub() -> None:
     stub = Stub()
     with serve(stub, token=TOKEN) as srv:
         assert call(srv.url, "POST", "/jobs/a%2Fb/run", headers=bearer()).status == 202
@@ -584,13 +611,15 @@ def test_asgi_app_mounted_with_root_path(sched: Scheduler) -> None:
     assert not sched.get(SLASHED).paused
 
 
-# -- a duck-typed scheduler: runs, health and run_now before the real ones have them ---------
+# -- a duck-typed scheduler: fixed runs and health, and a job without run_now -----------------
 
 
 class StubJob:
+    run_now: Any
+
     def __init__(self, name: str, runs: list[Run]) -> None:
         self.name = name
-        self.expr = Scheduler(tz="UTC")._bind("0 0 * * * *", None)
+        self.expr = CronExpr("0 0 * * * *", tz="UTC")
         self.next_fire = datetime(2026, 3, 2, 10, tzinfo=UTC)
         self.paused = False
         self.fires, self.misses, self.skips, self.errors = 3, 0, 0, 1
@@ -598,6 +627,7 @@ class StubJob:
         self.last_fire = datetime(2026, 3, 2, 9, tzinfo=UTC)
         self.runs = runs
         self.manual_runs = 0
+        self.run_now = self._run_now  # an attribute, so a test can take it away
 
     def pause(self) -> None:
         self.paused = True
@@ -605,7 +635,7 @@ class StubJob:
     def resume(self) -> None:
         self.paused = False
 
-    def run_now(self) -> None:
+    def _run_now(self) -> None:
         self.manual_runs += 1
 
 

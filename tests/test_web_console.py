@@ -115,21 +115,31 @@ def test_a_wrong_token_is_refused(page: Any, served: tuple[Scheduler, str]) -> N
     assert not sched.get(SLASHED).paused
 
 
-def test_a_job_shows_its_runs_and_calendar(page: Any, served: tuple[Scheduler, str]) -> None:
-    _, url = served
-    page.goto(url)
-    card(page, SLASHED).locator("code.expr").click()
-    page.locator("#detail.show .cal .fire").first.wait_for()
+def test_a_job_shows_its_runs_and_calendar(page: Any) -> None:
+    clock, sched = make_sched()
+    clock.advance(86400)  # to Tuesday 09:00: one more daily run, ticks missed and one run
+    sched.run_pending()
+    with serve(sched, token=TOKEN) as srv:
+        page.goto(srv.url)
+        card(page, SLASHED).locator("code.expr").click()
+        page.locator("#detail.show .cal .fire").first.wait_for()
+        check_detail(page)
+
+
+def check_detail(page: Any) -> None:
+    runs = page.locator("#detail .runs tr")
+    runs.nth(2).wait_for()  # a header and the two runs of the daily job
+    assert runs.count() == 3
+    assert page.locator("#detail .runs td.out-ok").count() == 2
     assert page.locator("#detail h2").inner_text() == SLASHED
     assert "2026-03" in page.locator("#detail .calnav").inner_text()
-    # March 2026 has 22 weekdays.
-    assert page.locator("#detail .cal .fire").count() == 22
-    page.locator("#detail .calnav button").last.click()
-    page.locator("#detail .calnav", has_text="2026-04").wait_for()
-    assert page.locator("#detail .cal .fire").count() == 22  # April 2026 too
+    assert page.locator("#detail .cal .fire").count() == 22  # March 2026 has 22 weekdays
     if os.environ.get("CRONSEC_SCREENSHOT"):  # CRONSEC_SCREENSHOT=1 renews docs/console.png
         page.set_viewport_size({"width": 1000, "height": 820})
         page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.locator("#detail .calnav button").last.click()
+    page.locator("#detail .calnav", has_text="2026-04").wait_for()
+    assert page.locator("#detail .cal .fire").count() == 22  # April 2026 too
 
 
 def test_console_reads_on_a_phone(browser: Any, served: tuple[Scheduler, str]) -> None:
