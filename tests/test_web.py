@@ -704,3 +704,28 @@ def test_last_run_and_runs_from_the_history() -> None:
     assert runs[1]["error"] == "ValueError: <x>"
     assert runs[1]["duration"] == 2.0
     assert runs[3]["instant"] == "2026-03-02T06:00:00+00:00"
+
+
+def test_connections_are_bounded(sched: Scheduler, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cronsec.web import _transports
+
+    monkeypatch.setattr(_transports, "MAX_CONNECTIONS", 2)
+    with serve(sched) as srv:
+        idle = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(2)]
+        try:
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+                call(srv.url, "GET", "/healthz")
+        finally:
+            for s in idle:
+                s.close()
+        # The idle connections' threads end on EOF and give their places back.
+        pause = threading.Event()  # never set: a short wait between tries
+        for _ in range(250):
+            try:
+                answer = call(srv.url, "GET", "/healthz")
+                break
+            except (http.client.RemoteDisconnected, ConnectionError):
+                pause.wait(0.02)
+        else:
+            pytest.fail("the server never served again after its connections closed")
+        assert answer.status == 503

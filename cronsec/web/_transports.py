@@ -24,8 +24,10 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# Seconds a connection of the standalone server may stay silent mid-request.
+# Seconds a connection of the standalone server may stay silent (mid-request or idle).
 SOCKET_TIMEOUT = 30.0
+# Connections the standalone server serves at once (a thread each).
+MAX_CONNECTIONS = 64
 
 
 def _status_line(status: int) -> str:
@@ -238,16 +240,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
+    """One thread per connection, at most `MAX_CONNECTIONS` at once (more are closed)."""
+
     daemon_threads = True
     app: App
 
     def __init__(self, address: tuple[str, int], app: App) -> None:
         self.app = app
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         if ":" in address[0]:
             import socket
 
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            logger.warning("cronsec.web: %d connections open; closing a new one", MAX_CONNECTIONS)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class Server:
