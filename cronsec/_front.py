@@ -61,7 +61,7 @@ def resolve_executors(
     for name, spec in (given or {}).items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"executor names must be non-empty str, got {name!r}")
-        if name in ("threads", "processes") and spec != name:
+        if name in ("threads", "processes") and spec != name:  # the built-in pools
             raise ValueError(f'"{name}" always names the built-in {name} pool')
         if isinstance(spec, str):
             if spec not in ("threads", "processes"):
@@ -204,6 +204,7 @@ class Front:
             from ._interval import Interval
 
             expr = Interval(seconds)
+        self._rt.defaults.merge(options)  # a wrong option fails here, not at decoration
 
         def register(func: F) -> F:
             self.add(expr, func, args, kwargs, name, tz=tz, paused=paused, **options)  # type: ignore[arg-type]

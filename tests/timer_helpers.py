@@ -70,3 +70,69 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return False
         event.wait(0.001)
     return True
+
+
+class HandExecutor:
+    """An executor stepped by hand: fires wait in a list until the test runs them.
+
+    ``step()`` takes the oldest queued fire and runs it on the calling thread
+    as a worker would (gate, call, end), so a test chooses the interleaving.
+    """
+
+    kind = "threads"
+    can_cancel = False
+
+    def __init__(self) -> None:
+        self.queue: list[Any] = []
+        self.closed = False
+        self.ran: list[Any] = []
+
+    def start(self) -> None:
+        pass
+
+    def submit(self, fires: Any) -> None:
+        if self.closed:
+            for fire in fires:
+                fire.drop("the executor is shut down")
+            return
+        self.queue.extend(fires)
+
+    def idle(self) -> int:
+        return 1
+
+    def cancel(self, fire: Any) -> bool:
+        return False
+
+    def step(self) -> bool:
+        """Run the oldest queued fire (True if it started)."""
+        from cronsec._threads import call_fire
+
+        fire = self.queue.pop(0)
+        if not fire.begin():
+            return False
+        outcome, error = call_fire(fire)
+        fire.end(outcome, error)
+        self.ran.append(fire)
+        return True
+
+    def drain(self) -> None:
+        while self.queue:
+            self.step()
+
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> Any:
+        from cronsec._executor import ShutdownReport
+
+        self.closed = True
+        dropped, self.queue = self.queue, []
+        for fire in dropped:
+            fire.drop("the scheduler stopped before it started")
+        return ShutdownReport(0, 0, 0, len(dropped))
+
+
+def by_hand(
+    start: datetime | str, tz: str = "UTC", **options: Any
+) -> tuple[FakeClock, Scheduler, HandExecutor]:
+    """A scheduler on a fake clock whose default executor is stepped by hand."""
+    hand = HandExecutor()
+    clock = FakeClock(start)
+    return clock, Scheduler(tz=tz, clock=clock, executors={"default": hand}, **options), hand
