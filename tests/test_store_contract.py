@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from postgres_server import PASSWORD, postgres_server, postgres_url
+from postgres_server import PASSWORD, PostgresServer, postgres_server
 from redis_server import redis_server, redis_url
 
 from cronsec.stores import MemoryStore, PostgresStore, RedisStore, SQLiteStore, Store
 from cronsec.stores.testing import CrossProcessContract, StoreContract, StoreFactory
 
 # The fixtures are imported to be found by name; __all__ says they are used.
-__all__ = ["postgres_server", "postgres_url", "redis_server", "redis_url"]
+__all__ = ["postgres_server", "redis_server", "redis_url"]
 
 _prefixes = itertools.count()
 
@@ -55,6 +55,10 @@ class TestPostgresStore(StoreContract, CrossProcessContract):
     secret = PASSWORD
 
     @pytest.fixture
-    def store_factory(self, postgres_url: str) -> StoreFactory:
-        assert PASSWORD in postgres_url
-        return functools.partial(PostgresStore, postgres_url)
+    def store_factory(self, postgres_server: PostgresServer) -> StoreFactory:
+        # One database for the class, tables of their own per test (a prefix).
+        postgres_server.start()
+        assert PASSWORD in postgres_server.url
+        return functools.partial(
+            PostgresStore, postgres_server.url, prefix=f"contract{next(_prefixes)}"
+        )
