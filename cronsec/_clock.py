@@ -34,7 +34,7 @@ class Clock(Protocol):
     def wait(self, cond: threading.Condition, deadline: datetime | None) -> None:
         """Wait on ``cond`` (held by the caller) until notified or about ``deadline``.
 
-        May return early (the caller re-reads :meth:`now` and waits again);
+        May return early (the caller re-reads ``now()`` and waits again);
         ``deadline`` None means "until notified".
         """
         ...
@@ -66,18 +66,27 @@ Seconds = Union[float, int, timedelta]
 class FakeClock:
     """A clock that only moves when told to: for deterministic tests of scheduled code.
 
-    ``now()`` stays where it is until :meth:`advance` or :meth:`set` moves it,
+    ``now()`` stays where it is until ``advance()`` or ``set()`` moves it,
     forward or back. Waiting on a fake clock never sleeps in real time: it
     returns as soon as the fake time reaches the deadline, or when the
-    scheduler is woken (a job added, removed, paused, resumed, or stop()).
+    scheduler is woken (a job added, removed, paused, resumed, or ``stop()``).
 
-    Typical use with a scheduler that is not started::
+    Typical use, with a scheduler that is not started: ``run_pending()``
+    runs what is due now and returns when the next fire is due, so setting
+    the clock to its answer steps from fire to fire (01:30 EST, then 03:30
+    EDT: the clocks sprang forward at 02:00 that night):
 
-        clock = FakeClock("2026-03-08T06:00:00+00:00")
-        sched = Scheduler(tz="America/New_York", clock=clock)
-        sched.add("0 30 * * * *", job)
-        clock.advance(3600)
-        sched.run_pending()        # runs what was due, waits for it to finish
+    >>> from cronsec import FakeClock, Scheduler
+    >>> clock = FakeClock("2026-03-08T06:00:00+00:00")
+    >>> sched = Scheduler(tz="America/New_York", clock=clock)
+    >>> job = sched.add("0 30 * * * *", print, args=("tick",), name="half-past")
+    >>> clock.set(sched.run_pending())
+    datetime.datetime(2026, 3, 8, 6, 30, tzinfo=datetime.timezone.utc)
+    >>> clock.set(sched.run_pending())
+    tick
+    datetime.datetime(2026, 3, 8, 7, 30, tzinfo=datetime.timezone.utc)
+    >>> job.fires, job.misses
+    (1, 0)
     """
 
     def __init__(self, start: datetime | str | None = None) -> None:
