@@ -90,8 +90,7 @@ def test_pause_with_the_token_pauses_the_job(page: Any, served: tuple[Scheduler,
     page.fill("#token", TOKEN)
     page.click("#savetoken")
     card(page, SLASHED).locator("button.act-pause").click()
-    page.locator("#message.good").wait_for()
-    assert "pause: done" in page.locator("#message").inner_text()
+    page.locator("#message.good", has_text="pause: done").wait_for()
     assert sched.get(SLASHED).paused
     # The page refreshes from /jobs and now offers resume.
     card(page, SLASHED).locator(".badge").wait_for()

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import MAX_BODY, App, Auth, Request
+from ._core import App
+from ._http import MAX_BODY, Auth, Request
 from ._transports import ASGIApp, Server, WSGIApp, asgi_from, serve_app, wsgi_from
 
 __all__ = [

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Iterable, MutableMapping
 from typing import Any, Callable
 from urllib.parse import quote
 
-from ._core import MAX_BODY, MAX_HEADERS, App, RawRequest, Response, error, headers_from
+from ._core import App
+from ._http import MAX_BODY, MAX_HEADERS, REASONS, RawRequest, Response, error, headers_from
 
 __all__ = ["Server", "asgi_from", "serve_app", "wsgi_from"]
 
@@ -31,8 +32,6 @@ MAX_CONNECTIONS = 64
 
 
 def _status_line(status: int) -> str:
-    from ._core import REASONS
-
     return f"{status} {REASONS.get(status, 'Unknown')}"
 
 
@@ -222,8 +221,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
     def _send(self, response: Response, close: bool = False) -> None:
-        from ._core import REASONS
-
         self.send_response(response.status, REASONS.get(response.status))
         for key, value in response.headers:
             self.send_header(key, value)
