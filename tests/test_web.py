@@ -729,3 +729,25 @@ def test_connections_are_bounded(sched: Scheduler, monkeypatch: pytest.MonkeyPat
         else:
             pytest.fail("the server never served again after its connections closed")
         assert answer.status == 503
+
+
+def test_schedules_that_are_not_cron_expressions() -> None:
+    from cronsec import Interval
+
+    sched = Scheduler(tz="UTC", clock=FakeClock("2026-03-02T08:59:59+00:00"))
+    sched.add(Interval(seconds=2), lambda: None, name="every-2s")
+    sched.at(datetime(2026, 3, 5, tzinfo=UTC), lambda: None, name="once")
+    with serve(sched) as srv:
+        jobs = {j["name"]: j for j in call(srv.url, "GET", "/jobs").json()}
+        interval = call(srv.url, "GET", "/jobs/every-2s/calendar?month=2026-03").json()
+        once = call(srv.url, "GET", "/jobs/once/calendar?month=2026-03").json()
+        metrics = call(srv.url, "GET", "/metrics").body.decode()
+    assert jobs["every-2s"]["expr"] == jobs["every-2s"]["description"] == "every 2 seconds"
+    assert jobs["every-2s"]["next_fire"] == "2026-03-02T09:00:01+00:00"
+    assert jobs["once"]["next_fire"] == "2026-03-05T00:00:00+00:00"
+    # From its start on 2 March, past the 200 counted per day.
+    assert sorted(interval["days"]) == [f"2026-03-{d:02d}" for d in range(2, 32)]
+    assert interval["capped"] == sorted(interval["days"])
+    assert once["days"] == {"2026-03-05": 1}
+    assert 'cronsec_interval_seconds{job="every-2s"} 2.0' in metrics
+    assert 'cronsec_interval_seconds{job="once"}' not in metrics  # nothing before it

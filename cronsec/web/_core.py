@@ -195,7 +195,7 @@ class App:
         if month:
             try:
                 year, number = (int(p) for p in month.split("-"))
-                if not (1 <= number <= 12 and 1 <= year <= 9998):
+                if not (1 <= number <= 12 and 1970 <= year <= 9998):
                     raise ValueError
             except ValueError:
                 return error(400, "month must look like 2026-12")

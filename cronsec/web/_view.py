@@ -56,7 +56,7 @@ def expr_text(job: object) -> str:
     text = getattr(expr, "text", None)
     if isinstance(text, str):
         return text
-    return str(expr)
+    return _describe(job) or str(expr)  # an Interval's repr is no expression
 
 
 def _describe(job: object) -> str:
