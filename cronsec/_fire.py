@@ -8,6 +8,7 @@ never starts (and is counted missed, with a log line).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -30,22 +31,24 @@ UTC = timezone.utc
 Kind = Literal["fire", "catch_up", "retry", "manual"]
 """A scheduled fire (on time), one caught up after a restart, a retry, or a manual run."""
 
-_current = threading.local()
+# A context variable: per thread for thread and process workers, per task on asyncio.
+_current: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
+    "cronsec_fire_time", default=None
+)
 
 
 def fire_time() -> datetime | None:
-    """The scheduled instant of the fire running on this thread, or None outside one.
+    """The scheduled instant of the fire running here (thread or asyncio task), or None.
 
     Lets a callable know which instant it runs for (e.g. "the hour ending at
     the fire time"), whatever its lateness.
     """
-    instant: datetime | None = getattr(_current, "instant", None)
-    return instant
+    return _current.get()
 
 
 def set_current(instant: datetime | None) -> None:
-    """Set what `fire_time` answers on this thread (executors call it around a run)."""
-    _current.instant = instant
+    """Set what `fire_time` answers here (executors call it around a run)."""
+    _current.set(instant)
 
 
 current_instant = fire_time

@@ -64,7 +64,7 @@ def resolve_executors(
         if name in ("threads", "processes") and spec != name:  # the built-in pools
             raise ValueError(f'"{name}" always names the built-in {name} pool')
         if isinstance(spec, str):
-            if spec not in ("threads", "processes"):
+            if spec not in ("threads", "processes", "async"):
                 raise ValueError(
                     f'executor {name!r}: "threads", "processes" or an executor object, got {spec!r}'
                 )

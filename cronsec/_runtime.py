@@ -399,6 +399,11 @@ class Runtime:
             fire.finished = True
             self.done.notify_all()
 
+    def done_wait(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for any fire to finish (the asyncio driver polls with it)."""
+        with self.done:
+            self.done.wait(timeout)
+
     def wait_finished(self, fires: list[Fire], timeout: float | None = None) -> bool:
         """Wait until every one of ``fires`` finished (``run_pending``)."""
         with self.done:
