@@ -7,6 +7,7 @@ in ``run_pending()``, so the figures served are fixed.
 from __future__ import annotations
 
 import asyncio
+import html
 import http.client
 import io
 import json
@@ -31,7 +32,7 @@ UTC = timezone.utc
 TOKEN = "s3cret-token-value"
 SLASHED = "daily/report <b>&"
 UNICODE = "tick é ☃"
-SCRIPT = "<script>alert(1)</script>"
+SCRIPT = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
 
 def _fail() -> None:
@@ -410,7 +411,8 @@ def test_page_escapes_every_user_string(server: str) -> None:
     assert answer.headers["content-type"].startswith("text/html")
     page = answer.body.decode()
     assert SCRIPT not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert html.escape(SCRIPT) in page
+    assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in page
     assert "daily/report &lt;b&gt;&amp;" in page
     assert "boom <i>" not in page
     assert UNICODE in page
