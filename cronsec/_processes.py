@@ -582,7 +582,13 @@ class ProcessExecutor:
             elif outcome == "cancelled":
                 self._end(fire, outcome, f"{where} terminated")
             else:
-                logger.error("job %r crashed: %s (%s); replaced", fire.job_name, cause, where)
+                logger.error(
+                    "job %r crashed: %s (worker %d, pid %s); replaced",
+                    fire.job_name,
+                    cause,
+                    w.index,
+                    pid,
+                )
                 self._end(fire, outcome, cause)
         elif was == "starting":
             logger.error("%r: worker %d failed to start: %s", self, w.index, cause)
