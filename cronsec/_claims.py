@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
@@ -212,39 +213,50 @@ class StoreSide:
 
 
 class Recorder:
-    """Sends completions to the store from a thread of its own.
+    """Writes to the store from a thread of its own: completions, releases, run history,
+    and lease renewals every ``renew_every`` seconds for the claims still held.
 
-    Completions of one job that queue up while it sends collapse into the
-    latest (the store keeps the maximum anyway), so a burst of fires costs
-    one round trip per job. The thread lives until `close`.
+    Every claim this process won ends here with ``record`` (it ran) or
+    ``release`` (it never started), so none is left to look abandoned. A
+    worker never waits for the store. The thread lives until `close`.
     """
 
-    def __init__(self, side: StoreSide) -> None:
+    def __init__(
+        self,
+        side: StoreSide,
+        held: Callable[[], list[tuple[str, datetime]]] | None = None,
+        renew_every: float | None = None,
+    ) -> None:
         self._side = side
         self._cond = threading.Condition(threading.Lock())
-        self._pending: dict[str, datetime] = {}
+        self._ops: list[tuple[str, Any, Any]] = []
         self._busy = False
         self._closed = False
         self._thread: threading.Thread | None = None
+        self.held = held
+        self.renew_every = renew_every
 
     def submit(self, job: str, utc: datetime) -> None:
-        """Queue ``utc`` as the job's latest completion."""
+        """Queue the completion of ``(job, utc)``."""
+        self._put(("record", job, utc))
+
+    def release(self, job: str, utc: datetime) -> None:
+        """Queue giving back the claim of a fire that never started."""
+        self._put(("release", job, utc))
+
+    def run(self, run: Any) -> None:
+        """Queue a run record for the store's history."""
+        self._put(("runs", run, None))
+
+    def start(self) -> None:
+        """Start the thread now (it renews leases even while nothing completes)."""
         with self._cond:
-            known = self._pending.get(job)
-            if known is None or known < utc:
-                self._pending[job] = utc
-            if self._thread is None:
-                self._closed = False
-                self._thread = threading.Thread(
-                    target=self._run, name="cronsec-recorder", daemon=True
-                )
-                self._thread.start()
-            self._cond.notify_all()
+            self._ensure()
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every queued completion was sent (or failed); False on timeout."""
+        """Wait until every queued write was sent (or failed); False on timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            return self._cond.wait_for(lambda: not self._ops and not self._busy, timeout)
 
     def close(self, timeout: float | None = None) -> bool:
         """Send what is queued (up to ``timeout``), then end the thread."""
@@ -254,25 +266,61 @@ class Recorder:
             self._cond.notify_all()
         return sent
 
-    def _run(self) -> None:
+    def _put(self, op: tuple[str, Any, Any]) -> None:
+        with self._cond:
+            self._ops.append(op)
+            self._ensure()
+            self._cond.notify_all()
+
+    def _ensure(self) -> None:
+        if self._thread is None:
+            self._closed = False
+            self._thread = threading.Thread(target=self._loop, name="cronsec-recorder", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
         store = self._side.store
+        renew_at = time.monotonic() + (self.renew_every or 0.0)
         while True:
             with self._cond:
-                while not self._pending and not self._closed:
-                    self._cond.wait()
-                if not self._pending:
+                while not self._ops and not self._closed:
+                    wait = None
+                    if self.renew_every is not None:
+                        wait = max(0.0, renew_at - time.monotonic())
+                        if wait == 0.0:
+                            break
+                    self._cond.wait(wait)
+                if not self._ops and self._closed:
                     self._thread = None
+                    self._cond.notify_all()
                     return
-                batch, self._pending = self._pending, {}
+                ops, self._ops = self._ops, []
                 self._busy = True
             try:
-                for job, utc in batch.items():
+                runs = [op[1] for op in ops if op[0] == "runs"]
+                for kind, job, utc in ops:
+                    if kind == "runs":
+                        continue
                     try:
-                        store.record(job, utc)
+                        if kind == "record":
+                            store.record(job, utc)
+                        else:
+                            store.release(job, utc)  # type: ignore[attr-defined]
                     except Exception as exc:
-                        self._side.failed(
-                            exc, f"record the completion of {job!r} at {utc.isoformat()}"
-                        )
+                        self._side.failed(exc, f"{kind} the claim of {job!r} at {utc.isoformat()}")
+                if runs and hasattr(store, "add_runs"):
+                    try:
+                        store.add_runs(runs)
+                    except Exception as exc:
+                        self._side.failed(exc, f"keep {len(runs)} run record(s)")
+                if self.renew_every is not None and time.monotonic() >= renew_at:
+                    renew_at = time.monotonic() + self.renew_every
+                    held = self.held() if self.held is not None else []
+                    if held:
+                        try:
+                            store.renew(held)  # type: ignore[attr-defined]
+                        except Exception as exc:
+                            self._side.failed(exc, f"renew the leases of {len(held)} claim(s)")
             finally:
                 with self._cond:
                     self._busy = False

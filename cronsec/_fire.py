@@ -28,8 +28,9 @@ __all__ = ["Fire", "Kind", "current_instant", "fire_time", "set_current"]
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
 
-Kind = Literal["fire", "catch_up", "retry", "manual"]
-"""A scheduled fire (on time), one caught up after a restart, a retry, or a manual run."""
+Kind = Literal["fire", "catch_up", "retry", "manual", "rerun"]
+"""A scheduled fire (on time), one caught up after a restart or held in a buffer, a
+retry, a manual run, or the re-run of an instant another process abandoned."""
 
 # A context variable: per thread for thread and process workers, per task on asyncio.
 _current: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
@@ -78,6 +79,7 @@ class Fire:
         "_record",
         "args",
         "attempt",
+        "claimed",
         "finished",
         "func",
         "instant",
@@ -120,6 +122,7 @@ class Fire:
         self._began = 0.0
         self._record: Run | None = None
         self.finished = False  # ended or dropped, and every follow-up done
+        self.claimed = False  # this process holds the store's claim on the instant
 
     @property
     def counts_instant(self) -> bool:
@@ -154,7 +157,7 @@ class Fire:
             return False
         self._began = time.perf_counter()
         job.stats.start(
-            "fire" if self.counts_instant else "retry" if self.kind == "retry" else "manual",
+            "fire" if self.counts_instant else self.kind,  # type: ignore[arg-type]
             late if self.kind == "fire" else None,
             queued=self.counts_instant,
         )
@@ -179,24 +182,28 @@ class Fire:
         record = self._record
         if record is not None:
             ended = self.rt.clock.now()
-            self.job.runlog.replace(
-                record,
-                Run(
-                    record.job,
-                    record.instant,
-                    record.started,
-                    ended,
-                    outcome,
-                    text,
-                    record.attempt,
-                    record.manual,
-                    record.host,
-                ),
+            final = Run(
+                record.job,
+                record.instant,
+                record.started,
+                ended,
+                outcome,
+                text,
+                record.attempt,
+                record.manual,
+                record.host,
             )
+            self.job.runlog.replace(record, final)
+            self._record = final
         try:
             self.rt.fire_ended(self, outcome, text)
         finally:
             self.rt.fire_done(self)
+
+    @property
+    def run(self) -> Run | None:
+        """The run record (None before it started)."""
+        return self._record
 
     def overran(self) -> None:
         """Past its timeout on a thread that cannot be stopped: count it, say so; it goes on."""
@@ -225,7 +232,7 @@ class Fire:
             logger.warning(
                 "job %r: fire for %s missed: %s", self.job_name, self.instant.isoformat(), why
             )
-        elif self.kind == "retry":
+        elif self.kind in ("retry", "rerun"):
             job.stats.count("retries_dropped")
             logger.info(
                 "job %r: retry %d for %s dropped: %s",

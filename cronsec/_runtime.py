@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Runtime"]
 
+_PAUSED = "\x00paused"  # keys of the shared-state answers beside the jobs' pasts
+_ABANDONED = "\x00abandoned"
+
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
 _TICK = timedelta(microseconds=1)
@@ -74,6 +77,7 @@ class Plan:
     now: datetime
     grants: list[Grant] = field(default_factory=list)
     catch_up: list[Job] = field(default_factory=list)
+    sync: list[str] = field(default_factory=list)  # jobs whose shared state to read
 
 
 class Runtime:
@@ -116,6 +120,15 @@ class Runtime:
         self._pending: list[Grant] = []  # caught-up fires, claimed at the next step
         self._first_utc: dict[str, datetime | None] = {}
         self.done = threading.Condition(threading.Lock())  # notified as fires finish
+        self._holding: dict[tuple[str, datetime], int] = {}  # claims held (leases renewed)
+        self._hold_lock = threading.Lock()
+        self._store_paused: set[str] = set()  # pause state last read from the store
+        self._sync_at: datetime | None = None  # next pause sync / abandoned check
+        if self.side is not None:
+            lease = getattr(store, "lease", None)
+            self.lease = float(lease) if isinstance(lease, (int, float)) and lease > 0 else 30.0
+            self.side.recorder.held = self.held
+            self.side.recorder.renew_every = self.lease / 3 if hasattr(store, "renew") else None
 
     # -- jobs ------------------------------------------------------------------
 
@@ -156,28 +169,52 @@ class Runtime:
         self.wake()
 
     def pause(self, job: Job) -> None:
+        """Pause here and, with a store, for every process sharing it."""
+        self._share_pause(job, True)
         with self.lock:
-            if job.removed or job.paused:
-                return
-            self.timetable.pause(job.name)
-            self._paused.add(job.name)
-            with self.gate:
-                job.paused = True
-            dropped = self._drop_waiting(job, "the job was paused")
-        self._settle_dropped(dropped)
-        self._emit(JobPaused(job.name))
+            self._pause_here(job)
         self.wake()
 
     def resume(self, job: Job) -> None:
+        self._share_pause(job, False)
         with self.lock:
-            if job.removed or not job.paused:
-                return
-            self.timetable.resume(job.name, self.clock.now())
-            self._paused.discard(job.name)
-            with self.gate:
-                job.paused = False
-        self._emit(JobResumed(job.name))
+            self._resume_here(job)
         self.wake()
+
+    def _share_pause(self, job: Job, paused: bool) -> None:
+        side = self.side
+        store = side.store if side is not None else None
+        if side is None or not hasattr(store, "set_paused"):
+            return
+        try:
+            side._caller.call(lambda: store.set_paused(job.name, paused), side.timeout)  # type: ignore[union-attr]
+        except Exception as exc:
+            side.failed(exc, f"share the {'pause' if paused else 'resume'} of {job.name!r}")
+            return
+        with self.lock:
+            (self._store_paused.add if paused else self._store_paused.discard)(job.name)
+
+    def _pause_here(self, job: Job) -> None:
+        """Under the lock: pause the job in this process."""
+        if job.removed or job.paused:
+            return
+        self.timetable.pause(job.name)
+        self._paused.add(job.name)
+        with self.gate:
+            job.paused = True
+        dropped = self._drop_waiting(job, "the job was paused")
+        for fire, why in dropped:
+            fire.drop(why)
+        self._emit(JobPaused(job.name))
+
+    def _resume_here(self, job: Job) -> None:
+        if job.removed or not job.paused:
+            return
+        self.timetable.resume(job.name, self.clock.now())
+        self._paused.discard(job.name)
+        with self.gate:
+            job.paused = False
+        self._emit(JobResumed(job.name))
 
     def next_fire(self, job: Job) -> datetime | None:
         slot = self.timetable.next_slot(job.name)
@@ -201,6 +238,9 @@ class Runtime:
             ):
                 plan.catch_up = [self.jobs[n] for n in self._catch_up if n in self.jobs]
             plan.grants, self._pending = self._pending, []
+            if self.side is not None and (self._sync_at is None or now >= self._sync_at):
+                self._sync_at = now + timedelta(seconds=min(1.0, self.lease / 2))
+                plan.sync = list(self.jobs)
             due = self.timetable.due(now)
             # Of fires due together, the usually quick ones first, so that a CPU-bound
             # run that starts with them cannot hold the GIL ahead of them.
@@ -222,6 +262,7 @@ class Runtime:
                     continue
                 slot = Slot(retry.instant, retry.utc, retry.due)
                 if self._active(job) >= job.options.max_instances:
+                    self._retry_given_up(name, retry.utc)
                     job.stats.count("retries_dropped")
                     logger.info(
                         "job %r: retry %d for %s dropped: %d run(s) going (max_instances %d)",
@@ -233,6 +274,7 @@ class Runtime:
                     )
                     continue
                 plan.grants.append(Grant(job, slot, "retry", retry.attempt, claim=False))
+                self._unhold(name, retry.utc)  # the retry's fire holds it again
         return plan
 
     def claim(self, plan: Plan) -> tuple[list[bool] | Unavailable, dict[str, Any]]:
@@ -245,6 +287,16 @@ class Runtime:
             pasts[job.name] = side.last_completed(job.name, plan.now)
         pairs = [(g.job.name, g.slot.utc) for g in plan.grants if g.claim]
         answer = side.claim(pairs, plan.now)
+        store = side.store
+        if plan.sync and hasattr(store, "paused"):
+            pasts[_PAUSED] = side.ask(plan.now, lambda: set(store.paused(plan.sync)))
+        if plan.sync and hasattr(store, "abandoned") and hasattr(store, "take_over"):
+
+            def take() -> list[tuple[str, datetime]]:
+                gone = store.abandoned(plan.sync)
+                return [(job, t) for job, t in gone if store.take_over(job, t)]
+
+            pasts[_ABANDONED] = side.ask(plan.now, take)
         return answer, pasts
 
     def commit(
@@ -277,6 +329,11 @@ class Runtime:
                 if unclaimed:
                     fired_anyway += 1
                 fire = Fire(self, job, g.slot.instant, g.slot.utc, g.slot.target, g.kind, g.attempt)
+                if self.side is not None and (
+                    (g.claim and not unclaimed) or g.kind in ("rerun", "retry")
+                ):
+                    fire.claimed = True
+                    self._hold(job.name, g.slot.utc)
                 if g.kind != "retry":
                     job.stats.queue(unclaimed=unclaimed)
                 if g.buffer:
@@ -292,6 +349,7 @@ class Runtime:
                     not_fired,
                     fired_anyway,
                 )
+            self._apply_shared(pasts, plan.now)
             for job in plan.catch_up:
                 past = pasts.get(job.name)
                 if isinstance(past, Unavailable) or job.name not in self._catch_up:
@@ -371,8 +429,11 @@ class Runtime:
                     delay,
                 )
                 self._emit(RetryScheduled(job.name, fire.instant, fire.attempt + 1, due))
-            elif self.side is not None and fire.kind != "manual":
+            elif self.side is not None and (fire.claimed or fire.counts_instant):
                 self.side.recorder.submit(job.name, fire.utc)
+                self._unhold(job.name, fire.utc)
+            if self.side is not None and fire.run is not None:
+                self.side.recorder.run(fire.run)
             if job.schedule.after_run(fire.utc) is not None and fire.counts_instant:
                 self.timetable.run_ended(job.name, self.clock.now())
             buffered = self._buffers.get(job.name)
@@ -385,7 +446,13 @@ class Runtime:
             self.wake()
 
     def fire_dropped(self, fire: Fire, why: str) -> None:
-        """A fire never started: keep fixed-delay jobs going; say so to listeners."""
+        """A fire never started: give its claim back, keep fixed-delay jobs going."""
+        if self.side is not None and fire.claimed:
+            if fire.kind == "retry":  # its fire ran; the retries are given up: complete it
+                self.side.recorder.submit(fire.job_name, fire.utc)
+            else:  # never ran here: another process may still claim and run it
+                self.side.recorder.release(fire.job_name, fire.utc)
+            self._unhold(fire.job_name, fire.utc)
         if fire.counts_instant:
             self._emit(FireMissed(fire.job_name, fire.instant, fire.instant, 1, why))
             if fire.job.schedule.after_run(fire.utc) is not None:
@@ -422,6 +489,7 @@ class Runtime:
         for fire in buffered:
             fire.job.stats.count("unbuffered")
         for name, retry in retries:
+            self._retry_given_up(name, retry.utc)
             job = self.jobs.get(name)
             if job is not None:
                 job.stats.count("retries_dropped")
@@ -455,6 +523,7 @@ class Runtime:
             # A regular fire is due: retries beyond max_instances give way to it.
             room = max(0, o.max_instances - 1 - active)
             for r in self.retries.take(job.name, keep=room):
+                self._retry_given_up(job.name, r.utc)
                 job.stats.count("retries_dropped")
                 logger.info(
                     "job %r: retry %d for %s dropped for a newer fire (max_instances %d)",
@@ -586,6 +655,7 @@ class Runtime:
         for _ in dropped:
             job.stats.count("unbuffered")
         for r in self.retries.take(job.name):
+            self._retry_given_up(job.name, r.utc)
             job.stats.count("retries_dropped")
             logger.info(
                 "job %r: retry %d for %s dropped: %s",
@@ -595,6 +665,91 @@ class Runtime:
                 why,
             )
         return dropped
+
+    def held(self) -> list[tuple[str, datetime]]:
+        """The claims this process holds (fires on their way or running, waiting retries)."""
+        with self._hold_lock:
+            return list(self._holding)
+
+    def _hold(self, name: str, utc: datetime) -> None:
+        with self._hold_lock:
+            key = (name, utc)
+            self._holding[key] = self._holding.get(key, 0) + 1
+
+    def _unhold(self, name: str, utc: datetime) -> None:
+        with self._hold_lock:
+            key = (name, utc)
+            left = self._holding.get(key, 0) - 1
+            if left > 0:
+                self._holding[key] = left
+            else:
+                self._holding.pop(key, None)
+
+    def _retry_given_up(self, name: str, utc: datetime) -> None:
+        """A waiting retry dropped: its instant ran (and failed); complete its claim."""
+        if self.side is not None:
+            self.side.recorder.submit(name, utc)
+            self._unhold(name, utc)
+
+    def _apply_shared(self, pasts: Mapping[str, Any], now: datetime) -> None:
+        """Under the lock: pauses made by other processes, and abandoned instants taken over."""
+        paused = pasts.get(_PAUSED)
+        if isinstance(paused, set):
+            for name in paused - self._store_paused:
+                job = self.jobs.get(name)
+                if job is not None and not job.paused:
+                    logger.info("job %r: paused through the store (another process)", name)
+                    self._pause_here(job)
+            for name in self._store_paused - paused:
+                job = self.jobs.get(name)
+                if job is not None and job.paused:
+                    logger.info("job %r: resumed through the store (another process)", name)
+                    self._resume_here(job)
+            self._store_paused = paused
+        taken = pasts.get(_ABANDONED)
+        if not isinstance(taken, list):
+            return
+        for name, instant in taken:
+            job = self.jobs.get(name)
+            utc = instant.astimezone(UTC)
+            if job is None:
+                continue
+            job.stats.count("abandoned")
+            grace = job.options.misfire_grace
+            late = (now - utc).total_seconds()
+            rerun = job.options.on_abandoned == "rerun" and (grace is None or late <= grace)
+            zone = getattr(job.expr, "tz", None)
+            shown = utc.astimezone(zone) if zone is not None else utc
+            if rerun:
+                logger.warning(
+                    "job %r: the fire for %s was abandoned (its process died before completing "
+                    "it); running it again here, %.3fs late",
+                    name,
+                    shown.isoformat(),
+                    late,
+                )
+                self._pending.append(Grant(job, Slot(shown, utc, utc), "rerun", claim=False))
+            else:
+                why = (
+                    "on_abandoned='record'"
+                    if job.options.on_abandoned == "record"
+                    else (f"too late to run again (misfire_grace {grace}s)")
+                )
+                logger.warning(
+                    "job %r: the fire for %s was abandoned (its process died before completing "
+                    "it); not run again: %s",
+                    name,
+                    shown.isoformat(),
+                    why,
+                )
+                side = self.side
+                store = side.store if side is not None else None
+                if store is not None and hasattr(store, "resolve"):
+                    try:
+                        store.resolve(name, utc)
+                    except Exception as exc:
+                        if side is not None:
+                            side.failed(exc, f"resolve the abandoned claim of {name!r}")
 
     def _settle_dropped(self, dropped: list[tuple[Fire, str]]) -> None:
         for fire, why in dropped:

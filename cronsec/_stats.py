@@ -20,7 +20,7 @@ LATENESS_WINDOW = 1000
 
 Settle = Literal["fire", "miss", "skip", "elsewhere"]
 End = Literal["ok", "error", "timeout", "cancelled", "crashed"]
-Start = Literal["fire", "retry", "manual"]
+Start = Literal["fire", "retry", "manual", "rerun"]
 Event = Literal["retries_dropped", "abandoned", "buffered", "unbuffered", "starved"]
 
 
@@ -123,8 +123,9 @@ class JobStats:
                 self.fires += 1
             elif kind == "retry":
                 self.retries += 1
-            else:
+            elif kind == "manual":
                 self.manual += 1
+            # "rerun": an abandoned instant run again (already counted in ``abandoned``)
             if late is not None:
                 self._late_n += 1
                 self._late_sum += late
