@@ -35,6 +35,7 @@ logger = logging.getLogger("cronsec")
 UTC = timezone.utc
 F = TypeVar("F", bound=Callable[..., Any])
 _TICK = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class Health(NamedTuple):
@@ -168,7 +169,13 @@ class Front:
         schedule = as_schedule(expr, zone)
         bind = getattr(schedule, "bind", None)
         if bind is not None:
-            schedule = bind(self._rt.clock.now())
+            # On a shared store every process must agree on a rate's instants: with
+            # no start= given, they count from the Unix epoch rather than from add().
+            shared = self._rt.store is not None and getattr(schedule, "mode", "") == "rate"
+            schedule = bind(_EPOCH if shared else self._rt.clock.now())
+        prepare = getattr(schedule, "prepare", None)
+        if prepare is not None:
+            prepare()
         name = name if name is not None else _default_name(func)
         check_job(name)
         opts = self._rt.defaults.merge(options)
@@ -350,7 +357,8 @@ class Front:
             names = ", ".join(sorted(self._specs))
             raise ValueError(f"no executor named {opts.executor!r}; this scheduler has {names}")
         kind = spec if isinstance(spec, str) else getattr(spec, "kind", "custom")
-        if opts.overlap is Overlap.CANCEL_OTHER and kind == "threads":
+        can_cancel = kind != "threads" if isinstance(spec, str) else spec.can_cancel
+        if opts.overlap is Overlap.CANCEL_OTHER and not can_cancel:
             raise ValueError(
                 "overlap=CANCEL_OTHER needs an executor that can cancel a run (processes, or "
                 "an AsyncScheduler); a thread cannot be stopped"
@@ -361,6 +369,11 @@ class Front:
             check_picklable(func, args, kwargs)
         elif kind == "threads" and inspect.iscoroutinefunction(func):
             pass  # run to completion on an event loop of the worker thread (see _threads)
+        if self._rt.store is not None and getattr(schedule, "mode", "") == "delay":
+            raise ValueError(
+                "a fixed-delay Interval cannot be shared through a store (each process would "
+                "start its own chain); use a fixed rate, or run the job without a store"
+            )
         if self._rt.store is not None:
             whole = getattr(schedule, "whole_seconds", True)
             if not whole:
@@ -375,8 +388,12 @@ class Front:
         if not isinstance(kept, (int, float)):
             return
         o = job.options
-        reach = [w for w in (o.misfire_grace, o.catch_up) if w is not None]
-        if o.catch_up is None or o.misfire_grace is None or max(reach) > kept:
+        from .stores import MemoryStore
+
+        # A MemoryStore lives and dies with the process: no catch-up reaches into it.
+        catch_up = 0.0 if isinstance(self._rt.store, MemoryStore) else o.catch_up
+        reach = [w for w in (o.misfire_grace, catch_up) if w is not None]
+        if catch_up is None or o.misfire_grace is None or max(reach) > kept:
             logger.warning(
                 "job %r may fire an instant up to %s s late (misfire_grace %s, catch_up %s), "
                 "but %r keeps claims %g s: a claim could expire before a late fire, "
@@ -384,7 +401,7 @@ class Front:
                 job.name,
                 max(reach) if len(reach) == 2 else "any",
                 o.misfire_grace,
-                o.catch_up,
+                catch_up,
                 self._rt.store,
                 kept,
             )

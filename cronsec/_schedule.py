@@ -78,6 +78,21 @@ class CronSchedule:
     def after_run(self, ended: datetime) -> datetime | None:
         return None
 
+    def count_between(self, a: datetime, b: datetime) -> int:
+        """Instants in (a, b], by arithmetic where it can (a bounded walk otherwise)."""
+        from ._count import cron_count_between
+
+        counted = cron_count_between(self.expr, a, b, 100_000)
+        if counted is None:
+            raise ValueError("too many instants to count")
+        return counted
+
+    def prepare(self) -> None:
+        """Build what counting needs now (a job's add), not at the first clock step."""
+        from ._count import prepare
+
+        prepare(self.expr)
+
     def describe(self) -> str:
         return self.expr.describe()
 

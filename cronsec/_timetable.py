@@ -23,6 +23,7 @@ __all__ = ["Due", "Missed", "Slot", "Timetable"]
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
 _TICK = timedelta(microseconds=1)
+_MIN = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # Instants walked one by one before the timetable switches to counting them.
 WALK = 4
 # Instants of one job run (not coalesced, within grace) at one step, at most.
@@ -86,7 +87,12 @@ class Timetable:
     ) -> Slot | None:
         """Track a job from ``now``; returns its first instant."""
         entry = _Entry(name, schedule, options, paused=paused)
-        entry.slot = self._slot_after(entry, now)
+        start = now
+        if getattr(schedule, "when", None) is not None:
+            # A one-off instant that passed moments ago still runs, within the grace.
+            grace = options.misfire_grace
+            start = now - timedelta(seconds=grace) - _TICK if grace is not None else _MIN
+        entry.slot = self._slot_after(entry, start)
         self._entries[name] = entry
         return entry.slot
 
@@ -180,7 +186,7 @@ class Timetable:
                     count, why = RUN_LIMIT, why + f" (over {RUN_LIMIT}: counted as {RUN_LIMIT})"
                 missed.append(Missed(len(passed) + count, first, last, why))
                 passed = keep
-        if entry.slot is not None and entry.schedule.after_run(now) is not None:
+        if passed and entry.schedule.after_run(now) is not None:
             # Fixed delay: the next instant comes when this run ends (``run_ended``).
             entry.waiting = True
             entry.slot = entry.after = None
@@ -276,16 +282,7 @@ def _count(schedule: Schedule, a: datetime, b: datetime) -> int | None:
     if fast is not None:
         try:
             return int(fast(a, b))
-        except (TypeError, ValueError, NotImplementedError):
-            pass
-    expr = getattr(schedule, "expr", None)
-    if expr is not None:
-        try:
-            from ._count import cron_count_between  # type: ignore[attr-defined]
-
-            counted: int | None = cron_count_between(expr, a, b, RUN_LIMIT)
-            return counted
-        except ImportError:
+        except (TypeError, ValueError, NotImplementedError, OverflowError):
             pass
     n = 0
     t = a

@@ -101,7 +101,11 @@ class HandExecutor:
         return 1
 
     def cancel(self, fire: Any) -> bool:
-        return False
+        """With ``can_cancel``: end a running fire as cancelled, at once."""
+        if not self.can_cancel or getattr(fire, "state", "") != "started":
+            return False
+        fire.end("cancelled", None)
+        return True
 
     def step(self) -> bool:
         """Run the oldest queued fire (True if it started)."""
@@ -114,6 +118,25 @@ class HandExecutor:
         fire.end(outcome, error)
         self.ran.append(fire)
         return True
+
+    def begin_next(self) -> Any:
+        """Start the oldest queued fire and leave it running (None if it was dropped)."""
+        from cronsec._fire import set_current
+
+        fire = self.queue.pop(0)
+        if not fire.begin():
+            return None
+        set_current(fire.instant)
+        try:
+            fire.func(*fire.args, **fire.kwargs)
+        finally:
+            set_current(None)
+        self.ran.append(fire)
+        return fire
+
+    def finish(self, fire: Any, outcome: str = "ok") -> None:
+        """End a fire started by ``begin_next``."""
+        fire.end(outcome, None)
 
     def drain(self) -> None:
         while self.queue:
