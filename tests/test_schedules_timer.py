@@ -112,7 +112,7 @@ def test_sched_every_seconds_is_a_fixed_rate() -> None:
 
 
 def test_run_now_fires_once_outside_the_schedule_without_moving_it() -> None:
-    clock, sched = make(T0)
+    _clock, sched = make(T0)
     seen: list[datetime | None] = []
     job = sched.add("0 0 * * * *", lambda: seen.append(fire_time()), name="hourly")
     before = job.next_fire
