@@ -358,6 +358,7 @@ class AsyncScheduler(Front):
             try:
                 deadline = rt.deadline()
                 now = clock.now()
+                self._touch(now)
                 if deadline is None or now < deadline:
                     timeout = 5.0 if deadline is None else (deadline - now).total_seconds()
                     await self._wait(min(timeout, 5.0) if system else min(timeout, POLL))
@@ -400,12 +401,15 @@ class AsyncScheduler(Front):
         await done
 
     def _woke(self, now: datetime, meant: datetime) -> None:
-        self._last_wake = now
         late = (now - meant).total_seconds()
         self._stall = max(0.0, late)
         if late > self.stall_threshold:
             logger.error("cronsec timer stalled: woke %.3fs after it meant to", late)
             self._rt._emit(TimerStalled(meant, now, late))
+
+    def _touch(self, now: datetime) -> None:
+        """Touch the liveness file, on every wake-up of the timer."""
+        self._last_wake = now
         if self.health_file is not None:
             try:
                 with open(self.health_file, "a"):

@@ -242,6 +242,7 @@ class Scheduler(Front):
             wake_at = deadline - timedelta(seconds=min(lead, MAX_PREP))
         else:
             wake_at = deadline
+        self._touch()
         if wake_at is None or now < wake_at:
             self._sleep(wake_at)
             return
@@ -302,6 +303,10 @@ class Scheduler(Front):
                 late,
             )
             self._rt._emit(TimerStalled(meant, now, late))
+
+    def _touch(self) -> None:
+        """Touch the liveness file, on every wake-up of the timer."""
+        self._last_wake = self._rt.clock.now()
         if self.health_file is not None:
             try:
                 with open(self.health_file, "a"):
