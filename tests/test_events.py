@@ -1,4 +1,4 @@
-"""Events and the stall alarm, deterministic: a fake clock that jumps, a timer held past an instant."""
+"""Events and the stall alarm, deterministic: a fake clock that jumps past a waiting timer."""
 
 from __future__ import annotations
 
@@ -99,10 +99,6 @@ def test_unknown_event_kinds_are_refused() -> None:
         sched.subscribe(print, ["fire_exploded"])
     with pytest.raises(TypeError):
         sched.subscribe(42)  # type: ignore[arg-type]
-
-
-class HeldClock(FakeClock):
-    """A fake clock that jumps ahead while the timer thread is between wakes."""
 
 
 def test_a_stall_is_reported_with_its_size_and_health_says_so(
