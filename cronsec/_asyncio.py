@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock, SystemClock
 from ._events import TimerStalled
-from ._executor import Executor, Fire, Outcome, ShutdownReport
-from ._fire import set_current
+from ._executor import Executor, Outcome, ShutdownReport
+from ._executor import Fire as AnyFire
+from ._fire import Fire, set_current
 from ._front import Front, Health, build_executor, resolve_executors
 from ._options import JobOptions, Options
 from ._runtime import Runtime
@@ -55,8 +56,8 @@ class AsyncExecutor:
         self._loop = loop
         self._threads = threads
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._tasks: dict[Fire, asyncio.Task[None]] = {}
-        self._waiting: set[Fire] = set()
+        self._tasks: dict[AnyFire, asyncio.Task[None]] = {}
+        self._waiting: set[AnyFire] = set()
         self._closed = False
 
     def start(self) -> None:
@@ -65,7 +66,7 @@ class AsyncExecutor:
                 self._threads, thread_name_prefix="cronsec-async-worker"
             )
 
-    def submit(self, fires: Sequence[Fire]) -> None:
+    def submit(self, fires: Sequence[AnyFire]) -> None:
         """Queue fires from any thread; they start on the loop (or its pool)."""
         if self._closed:
             for fire in fires:
@@ -83,7 +84,7 @@ class AsyncExecutor:
     def idle(self) -> int:
         return max(0, self._threads - len(self._tasks))
 
-    def cancel(self, fire: Fire) -> bool:
+    def cancel(self, fire: AnyFire) -> bool:
         task = self._tasks.get(fire)
         if task is None:
             return False
@@ -131,7 +132,7 @@ class AsyncExecutor:
             self._pool.shutdown(wait=wait, cancel_futures=True)
         return ShutdownReport(finished, cancelled, abandoned, len(dropped))
 
-    def _spawn(self, fires: list[Fire]) -> None:
+    def _spawn(self, fires: list[AnyFire]) -> None:
         for fire in fires:
             if self._closed:
                 fire.drop("the executor is shut down")
@@ -146,7 +147,7 @@ class AsyncExecutor:
                 self._waiting.add(fire)
                 self._loop.run_in_executor(self._pool, self._run_sync, fire)
 
-    async def _run(self, fire: Fire) -> None:
+    async def _run(self, fire: AnyFire) -> None:
         self._waiting.discard(fire)
         try:
             if not fire.begin():
@@ -182,7 +183,7 @@ class AsyncExecutor:
         finally:
             self._tasks.pop(fire, None)
 
-    def _run_sync(self, fire: Fire) -> None:
+    def _run_sync(self, fire: AnyFire) -> None:
         self._waiting.discard(fire)
         try:
             if fire.begin():
@@ -221,7 +222,7 @@ class AsyncScheduler(Front):
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
             raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
         specs = dict(executors or {})
-        specs.setdefault("default", "async")  # type: ignore[arg-type]
+        specs.setdefault("default", "async")
         self.max_workers = max_workers
         self.shutdown_timeout = float(shutdown_timeout)
         self.health_file = os.fspath(health_file) if health_file is not None else None
@@ -229,7 +230,7 @@ class AsyncScheduler(Front):
         default = specs.pop("default")
         self._specs = resolve_executors(specs, max_workers)
         self._specs["default"] = default
-        self._specs["async"] = "async"  # type: ignore[assignment]
+        self._specs["async"] = "async"
         self._executors: dict[str, Executor] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rt = Runtime(

@@ -127,10 +127,11 @@ def _walk_up(
                     return c, tab.offs[k], 0
                 continue
             return c, tab.offs[k], _fold(tab, k, c)
-        if k < len(tab.trans) and tab.trans[k] >= far:  # every fire from here shows a wall >= c
+        end = tab.trans[k] if k < len(tab.trans) else tab.above  # where segment k ends
+        if end >= far:  # every fire from here on shows a wall after the threshold: >= c
             if c is None:
                 raise expr._search.exhausted(True)
-            if c - _FAR > tab.trans[k]:
+            if c - _FAR > end:
                 src, tab, k = tl.locate(c - _FAR)
                 continue
         if k == len(tab.trans):
@@ -189,10 +190,11 @@ def _walk_down(
                     return c, tab.offs[k], 0
                 continue
             return c, tab.offs[k], _fold(tab, k, c)
-        if k and tab.trans[k - 1] <= near:  # every fire from here shows a wall <= c
+        start = tab.trans[k - 1] if k > tab.first else tab.below  # where segment k starts
+        if start <= near:  # every fire from here on shows a wall before the threshold: <= c
             if c is None:
                 raise expr._search.exhausted(False)
-            if c + _FAR < tab.trans[k - 1]:
+            if c + _FAR < start:
                 src, tab, k = tl.locate(c + _FAR)
                 continue
         if k == tab.first:

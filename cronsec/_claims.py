@@ -305,7 +305,7 @@ class Recorder:
                         if kind == "record":
                             store.record(job, utc)
                         else:
-                            store.release(job, utc)  # type: ignore[attr-defined]
+                            store.release(job, utc)
                     except Exception as exc:
                         self._side.failed(exc, f"{kind} the claim of {job!r} at {utc.isoformat()}")
                 if runs and hasattr(store, "add_runs"):
@@ -318,7 +318,7 @@ class Recorder:
                     held = self.held() if self.held is not None else []
                     if held:
                         try:
-                            store.renew(held)  # type: ignore[attr-defined]
+                            store.renew(held)
                         except Exception as exc:
                             self._side.failed(exc, f"renew the leases of {len(held)} claim(s)")
             finally:

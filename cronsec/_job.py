@@ -223,5 +223,5 @@ class Job:
 
     def __repr__(self) -> str:
         state = "removed" if self.removed else "paused" if self.paused else "active"
-        text = self.expr.text if isinstance(self.schedule, CronSchedule) else self.schedule
+        text = self.schedule.expr.text if isinstance(self.schedule, CronSchedule) else self.schedule
         return f"<Job {self.name!r} {text!r} {state} next={self.next_fire}>"

@@ -257,9 +257,10 @@ class Runtime:
                 if not d.run and job.schedule.after_run(now) is not None:
                     self.timetable.run_ended(job.name, now)
             for name, retry in self.retries.due(now, self._paused):
-                job = self.jobs.get(name)
-                if job is None:
+                waiting = self.jobs.get(name)
+                if waiting is None:
                     continue
+                job = waiting
                 slot = Slot(retry.instant, retry.utc, retry.due)
                 if self._active(job) >= job.options.max_instances:
                     self._retry_given_up(name, retry.utc)
@@ -598,10 +599,10 @@ class Runtime:
         plan.grants.append(grant)
 
     def _missed(self, job: Job, missed: Missed, now: datetime) -> None:
-        job.stats.settle("miss", missed.count)
+        job.stats.settle("miss", missed.n)
         span = missed.first.isoformat()
-        if missed.count > 1:
-            span = f"{missed.count} fires from {span} to {missed.last.isoformat()}"
+        if missed.n > 1:
+            span = f"{missed.n} fires from {span} to {missed.last.isoformat()}"
         logger.warning(
             "job %r: missed %s, %.3fs late: %s",
             job.name,
@@ -609,7 +610,7 @@ class Runtime:
             (now - missed.last.astimezone(UTC)).total_seconds(),
             missed.why,
         )
-        self._emit(FireMissed(job.name, missed.first, missed.last, missed.count, missed.why))
+        self._emit(FireMissed(job.name, missed.first, missed.last, missed.n, missed.why))
 
     def _caught_up(self, job: Job, last: datetime, now: datetime) -> None:
         """The instants between the job's last completion and its add(): run or count them."""

@@ -237,17 +237,16 @@ class Scheduler(Front):
         clock = rt.clock
         deadline = rt.deadline()
         now = clock.now()
+        wake_at: datetime | None = deadline
         if deadline is not None and self._precise:
             lead = PREP + PER_FIRE * rt.timetable.due_count(deadline)
             wake_at = deadline - timedelta(seconds=min(lead, MAX_PREP))
-        else:
-            wake_at = deadline
         self._touch()
         if wake_at is None or now < wake_at:
             self._sleep(wake_at)
             return
         self._woke(now, wake_at)
-        when = max(now, deadline) if deadline is not None else now
+        when = now if deadline is None else max(now, deadline)
         fires = self._prepare(when)
         if fires and not self._until(when):
             for fire in fires:  # stopped while waiting for the instant

@@ -216,7 +216,8 @@ async def _await(awaitable: Any, timeout: float | None) -> None:
 
 
 def _log_error(fire: Fire) -> None:
-    again = f", retry {fire.attempt}" if getattr(fire, "attempt", 0) else ""
+    attempt = getattr(fire, "attempt", 0)
+    again = f", retry {attempt}" if attempt else ""
     logger.exception(
         "job %r raised (fire for %s%s)", fire.job_name, fire.instant.isoformat(), again
     )

@@ -44,7 +44,7 @@ class Slot(NamedTuple):
 class Missed(NamedTuple):
     """Instants a job passed without running them, and why."""
 
-    count: int
+    n: int
     first: datetime
     last: datetime
     why: str
@@ -245,7 +245,7 @@ class Timetable:
         if keep and keep[0].utc <= first.utc:
             return keep, None
         if not keep:  # none left to run: every one from ``first`` to ``latest`` passed
-            return keep, (_count(entry.schedule, first.utc - _TICK, latest_utc), latest)
+            return keep, (_count(entry.schedule, first.utc - _TICK, latest_utc), latest_utc)
         last = entry.schedule.prev_before(keep[0].utc) or first.instant
         return keep, (_count(entry.schedule, first.utc - _TICK, keep[0].utc - _TICK), last)
 
