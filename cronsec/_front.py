@@ -388,10 +388,7 @@ class Front:
         if not isinstance(kept, (int, float)):
             return
         o = job.options
-        from .stores import MemoryStore
-
-        # A MemoryStore lives and dies with the process: no catch-up reaches into it.
-        catch_up = 0.0 if isinstance(self._rt.store, MemoryStore) else o.catch_up
+        catch_up = o.catch_up
         reach = [w for w in (o.misfire_grace, catch_up) if w is not None]
         if catch_up is None or o.misfire_grace is None or max(reach) > kept:
             logger.warning(
