@@ -69,7 +69,50 @@ CORPUS: list[tuple[str, str]] = [
 ]
 
 # Extra expressions for the slowest-single-call measurement only.
-ADVERSARIAL = ["0 0 0 * 2 MON#5", "0 0 0 29 2 1", "59 59 23 L * *"]
+ADVERSARIAL = [
+    "0 0 0 * 2 MON#5",
+    "0 0 0 29 2 1",
+    "59 59 23 L * *",
+    "0 0 0 1 1 * 2020",  # a year field that has passed
+    "0 0 0 1 1 * 2100",
+    "0 0 0 1 1 * 9999",
+]
+
+
+def crontab_lines(n: int, seed: int = 20260101) -> list[str]:
+    """n distinct five-field lines, each field drawn from bodies people write."""
+    r = random.Random(seed)
+
+    def pick(lo: int, hi: int, steps: tuple[int, ...], names: tuple[str, ...] = ()) -> str:
+        k = r.random()
+        if k < 0.45:
+            return str(r.randrange(lo, hi + 1))
+        if k < 0.6:
+            return "*"
+        if k < 0.75:
+            return f"*/{r.choice(steps)}"
+        if k < 0.85:
+            a = r.randrange(lo, hi)
+            return f"{a}-{r.randrange(a + 1, hi + 1)}"
+        if k < 0.95 or not names:
+            return ",".join(str(v) for v in sorted(r.sample(range(lo, hi + 1), 2)))
+        return r.choice(names)
+
+    out: set[str] = set()
+    while len(out) < n:
+        out.add(
+            " ".join(
+                [
+                    pick(0, 59, (5, 10, 15, 20, 30)),
+                    pick(0, 23, (2, 3, 4, 6, 8, 12)),
+                    pick(1, 28, (2, 7, 10, 14)),
+                    pick(1, 12, (2, 3, 4, 6), ("jan-jun", "jul-dec")),
+                    pick(0, 6, (2,), ("mon-fri", "sat,sun", "mon")),
+                ]
+            )
+        )
+    return sorted(out)
+
 
 SEED = 20260101
 ITER_START = datetime(2000, 1, 1)
@@ -813,6 +856,26 @@ def main(argv: list[str] | None = None) -> int:
         "memory one CronExpr holds (its object graph: text, search tables, day table, "
         f"meaning key; tracemalloc above also counts parser garbage kept on CPython's free "
         f"lists): median {statistics.median(graphs.values()):.0f} B, max {max(graphs.values())} B"
+    )
+
+    # distinct lines, each constructed once (cronsec's caches see each text for the first time)
+    lines = crontab_lines(10_000)
+    gc.disable()
+    t0 = perf()
+    for line in lines:
+        cs.CronExpr(line)
+    t_lines = (perf() - t0) / 1e9
+    peer_lines = []
+    for p in peers:
+        if p.name == "cronsim":
+            t0 = perf()
+            for line in lines:
+                p.constructor(line)()  # type: ignore[misc]
+            peer_lines.append(f"cronsim {(perf() - t0) / 1e9:.3f} s")
+    gc.enable()
+    print(
+        f"10,000 distinct crontab lines (fixed seed), each constructed once: cronsec "
+        f"{t_lines:.3f} s" + ("; " + ", ".join(peer_lines) if peer_lines else "")
     )
 
     # cache
