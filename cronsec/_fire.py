@@ -16,7 +16,7 @@ import traceback
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol
 
-from ._runs import Run
+from ._runs import Run, this_host
 
 if TYPE_CHECKING:
     from ._clock import Clock
@@ -164,7 +164,15 @@ class Fire:
         if self.counts_instant:
             job.last_fire = self.instant
         self._record = Run(
-            job.name, self.instant, now, None, "running", None, self.attempt, self.kind == "manual"
+            job.name,
+            self.instant,
+            now,
+            None,
+            "running",
+            None,
+            self.attempt,
+            self.kind == "manual",
+            this_host(),
         )
         job.runlog.add(self._record)
         rt.fire_started(self, late if self.kind == "fire" else None)

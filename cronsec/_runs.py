@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import socket
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 __all__ = ["HISTORY", "Run", "RunLog", "this_host"]
 
@@ -14,13 +14,19 @@ __all__ = ["HISTORY", "Run", "RunLog", "this_host"]
 HISTORY = 100
 
 
+_host: tuple[int, str] = (-1, "")
+
+
 def this_host() -> str:
-    """``host:pid`` of this process: who ran a fire."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``host:pid`` of this process: who ran a fire (computed once per process)."""
+    global _host
+    pid = os.getpid()
+    if _host[0] != pid:
+        _host = (pid, f"{socket.gethostname()}:{pid}")
+    return _host[1]
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     """One run of a job: when it was due, started and ended, and how it went."""
 
     job: str
@@ -38,7 +44,7 @@ class Run:
     """0 for the fire itself, n for its n-th retry."""
     manual: bool = False
     """True for a run started by ``run_now()`` or ``backfill()``."""
-    host: str = field(default_factory=this_host)
+    host: str = ""
     """``hostname:pid`` of the process that ran it."""
 
 

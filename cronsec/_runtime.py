@@ -78,6 +78,15 @@ class Plan:
     grants: list[Grant] = field(default_factory=list)
     catch_up: list[Job] = field(default_factory=list)
     sync: list[str] = field(default_factory=list)  # jobs whose shared state to read
+    running: dict[str, int] = field(default_factory=dict)  # grants per job that will run
+    buffering: dict[str, int] = field(default_factory=dict)  # grants per job to buffer
+
+    def add(self, grant: Grant) -> None:
+        """Append a grant, keeping the per-job tallies the overlap policy reads."""
+        self.grants.append(grant)
+        tally = self.buffering if grant.buffer else self.running
+        if grant.kind != "retry":
+            tally[grant.job.name] = tally.get(grant.job.name, 0) + 1
 
 
 class Runtime:
@@ -237,7 +246,9 @@ class Runtime:
                 self.side is None or self.side.retry_at is None or now >= self.side.retry_at
             ):
                 plan.catch_up = [self.jobs[n] for n in self._catch_up if n in self.jobs]
-            plan.grants, self._pending = self._pending, []
+            for grant in self._pending:
+                plan.add(grant)
+            self._pending = []
             if self.side is not None and (self._sync_at is None or now >= self._sync_at):
                 self._sync_at = now + timedelta(seconds=min(1.0, self.lease / 2))
                 plan.sync = list(self.jobs)
@@ -274,7 +285,7 @@ class Runtime:
                         job.options.max_instances,
                     )
                     continue
-                plan.grants.append(Grant(job, slot, "retry", retry.attempt, claim=False))
+                plan.add(Grant(job, slot, "retry", retry.attempt, claim=False))
                 self._unhold(name, retry.utc)  # the retry's fire holds it again
         return plan
 
@@ -516,7 +527,7 @@ class Runtime:
     def _admit(self, job: Job, grant: Grant, plan: Plan) -> None:
         """The overlap policy: grant, buffer, cancel the running one, or skip."""
         o = job.options
-        pending = sum(1 for g in plan.grants if g.job is job and not g.buffer and g.kind != "retry")
+        pending = plan.running.get(job.name, 0)
         active = self._active(job) + pending
         if job.name in self._paused:
             return
@@ -534,7 +545,7 @@ class Runtime:
                     o.max_instances,
                 )
         if o.overlap is Overlap.ALLOW_ALL or active < o.max_instances:
-            plan.grants.append(grant)
+            plan.add(grant)
             return
         if o.overlap is Overlap.SKIP:
             if job.stats.queued - job.stats.buffered > 0 and job.stats.running < o.max_instances:
@@ -572,12 +583,12 @@ class Runtime:
                         fire.instant.isoformat(),
                         grant.slot.instant.isoformat(),
                     )
-            plan.grants.append(grant)
+            plan.add(grant)
             return
         # BUFFER_ONE / BUFFER_ALL: wait for a run to end.
         limit = 1 if o.overlap is Overlap.BUFFER_ONE else o.buffer_limit
         queue = self._buffers.get(job.name, deque())
-        waiting = len(queue) + sum(1 for g in plan.grants if g.job is job and g.buffer)
+        waiting = len(queue) + plan.buffering.get(job.name, 0)
         if waiting >= limit:
             if queue:
                 oldest = queue.popleft()
@@ -588,6 +599,7 @@ class Runtime:
                 for g in plan.grants:
                     if g.job is job and g.buffer:
                         plan.grants.remove(g)
+                        plan.buffering[job.name] -= 1
                         self._missed(
                             job,
                             Missed(1, g.slot.instant, g.slot.instant, f"buffer full ({limit})"),
@@ -596,7 +608,7 @@ class Runtime:
                         break
         grant.buffer = True
         grant.kind = "catch_up"  # runs when a run ends, however late: no grace check
-        plan.grants.append(grant)
+        plan.add(grant)
 
     def _missed(self, job: Job, missed: Missed, now: datetime) -> None:
         job.stats.settle("miss", missed.n)
@@ -756,15 +768,28 @@ class Runtime:
         for fire, why in dropped:
             fire.drop(why)
 
-    def _submit(self, fires: list[Fire]) -> None:
-        """Hand fires to their executors (grouped, in order)."""
+    def submit(self, fires: list[Fire], at: float | None = None) -> list[Fire]:
+        """Hand fires to their executors (grouped, in order).
+
+        With ``at`` (``time.time()`` seconds, the batch's instant), executors that
+        can hold a batch until then (``submit_at``) get it now; the fires of the
+        others are returned, for the caller to submit at the instant.
+        """
         groups: dict[str, list[Fire]] = {}
         for fire in fires:
             groups.setdefault(fire.job.options.executor, []).append(fire)
+        later: list[Fire] = []
         for name, group in groups.items():
-            self.executors[name].submit(group)
+            executor = self.executors[name]
+            if at is None:
+                executor.submit(group)
+                continue
+            hold = getattr(executor, "submit_at", None)
+            if hold is None or not hold(group, at):
+                later += group
+        return later
 
-    submit = _submit
+    _submit = submit
 
     def _emit(self, event: Any) -> None:
         if self.events.active:

@@ -46,6 +46,8 @@ PER_FIRE = 20e-6
 MAX_PREP = 0.25
 # The last stretch before an instant is spun, not slept (sleeps overshoot).
 SPIN = 0.0002
+# After a hand-over, how long the timer lets the workers take their fires first.
+HANDOFF = 0.01
 
 
 class Scheduler(Front):
@@ -248,13 +250,26 @@ class Scheduler(Front):
         self._woke(now, wake_at)
         when = now if deadline is None else max(now, deadline)
         fires = self._prepare(when)
-        if fires and not self._until(when):
-            for fire in fires:  # stopped while waiting for the instant
-                fire.drop("the scheduler stopped before it started")
-            return
-        rt.submit(fires)
+        if fires:
+            # Executors that can hold a batch get it now and release it at the instant
+            # themselves; the others' fires are handed over once it has come.
+            later = rt.submit(fires, at=when.timestamp()) if self._precise else fires
+            if later and not self._until(when):
+                for fire in later:  # stopped while waiting for the instant
+                    fire.drop("the scheduler stopped before it started")
+                return
+            rt.submit(later)
+            self._handed_over((when - clock.now()).total_seconds() + HANDOFF)
         with rt.lock:
             rt.timetable.look_ahead()
+
+    def _handed_over(self, timeout: float) -> None:
+        """Let the workers take their fires before the timer computes anything more
+        (that work would hold the interpreter lock while they wait for it)."""
+        for executor in list(self._executors.values()):
+            taken = getattr(executor, "taken", None)
+            if taken is not None:
+                taken(max(0.0, timeout))
 
     def _prepare(self, when: datetime) -> list[Fire]:
         """The three phases of a step as of ``when``: plan, claim, commit."""

@@ -40,8 +40,13 @@ class ThreadExecutor:
             raise ValueError(f"a thread executor needs workers >= 1, got {workers!r}")
         self.workers = workers
         self.name = name
-        self._cond = threading.Condition(threading.Lock())
+        lock = threading.Lock()
+        self._cond = threading.Condition(lock)  # workers wait here for fires
+        self._drained = threading.Condition(lock)  # the timer waits here (taken)
         self._queue: deque[Fire] = deque()
+        self._held: deque[Fire] = deque()  # a batch not to start before _release_at
+        self._release_at = 0.0  # time.time() seconds
+        self._leading = False  # a worker is waiting out the held batch's instant
         self._pinned: list[deque[Fire]] = [deque() for _ in range(workers)]
         self._idle = 0
         self._running = 0
@@ -88,9 +93,57 @@ class ThreadExecutor:
         for fire in dropped:
             fire.drop("the executor is shut down")
 
+    def submit_at(self, fires: Sequence[Fire], at: float) -> bool:
+        """Queue a batch that must not start before ``at`` (``time.time()`` seconds).
+
+        One worker wakes now, waits out the rest precisely (sleeping, then
+        spinning the last 0.2 ms: one spinner, whatever the batch), releases the
+        batch at ``at``, wakes as many others as it needs and starts running
+        fires itself: the first callable starts within microseconds of its
+        instant instead of after a thread wake-up. False (nothing queued) for
+        pinned fires or while another batch is held: then submit at the instant.
+        """
+        if any(f.pin is not None for f in fires):
+            return False
+        with self._cond:
+            if self._closed or self._held:
+                return False
+            self._held.extend(fires)
+            self._release_at = at
+            self._cond.notify(1)
+        return True
+
     def idle(self) -> int:
         """Workers waiting for a fire right now."""
         return self._idle
+
+    def taken(self, timeout: float) -> bool:
+        """Wait (GIL released) up to ``timeout`` until the queued fires have been taken.
+
+        The timer calls it right after a hand-over, so that the workers it woke
+        get the interpreter at once instead of waiting for the timer's next work.
+        """
+        end = time.monotonic() + timeout
+        nudged = False
+        with self._drained:
+            while True:
+                if self._closed or (not self._queue and not self._held):
+                    return True
+                now = time.monotonic()
+                if now >= end:
+                    return False
+                wait = end - now
+                if not self._held and not nudged:
+                    # Released: the lead worker runs the batch's fires one after another
+                    # (quick ones take microseconds; waking helpers costs more). If it
+                    # has not got through them after NUDGE, helpers take the rest.
+                    behind = time.time() - (self._release_at + NUDGE)
+                    if behind >= 0:
+                        nudged = True
+                        self._cond.notify(max(1, min(len(self._queue), self._idle)))
+                        continue
+                    wait = min(wait, -behind)
+                self._drained.wait(wait)
 
     def queued_fire(self, job_name: str) -> Fire | None:
         """The oldest fire of that job still waiting for a worker, or None."""
@@ -112,13 +165,15 @@ class ThreadExecutor:
         """Drop what is queued; with ``wait``, join the workers (up to ``timeout``)."""
         with self._cond:
             self._closed = True
-            dropped = list(self._queue)
+            dropped = list(self._held) + list(self._queue)
+            self._held.clear()
             self._queue.clear()
             for q in self._pinned:
                 dropped += q
                 q.clear()
             running = self._running
             self._cond.notify_all()
+            self._drained.notify_all()
         for fire in dropped:
             fire.drop("the scheduler stopped before it started")
         left = running
@@ -145,15 +200,38 @@ class ThreadExecutor:
         cond = self._cond
         mine = self._pinned[index]
         with cond:
-            while not mine and not self._queue and not self._closed:
+            while True:
+                if self._closed:
+                    return None
+                if mine or self._queue:
+                    break
+                if self._held and not self._leading:
+                    self._lead()
+                    continue
                 self._idle += 1
                 cond.wait()
                 self._idle -= 1
-            if self._closed:
-                return None
             fire = mine.popleft() if mine else self._queue.popleft()
             self._running += 1
+            if not self._queue and not self._held:
+                self._drained.notify_all()
             return fire
+
+    def _lead(self) -> None:
+        """Under the lock: wait out the held batch's instant, then release it."""
+        self._leading = True
+        at = self._release_at
+        self._cond.release()
+        try:
+            _wait_until(at)
+        finally:
+            self._cond.acquire()
+            self._leading = False
+        if self._closed or not self._held:
+            return
+        self._queue.extend(self._held)
+        self._held.clear()
+        self._drained.notify_all()  # the timer, in taken(): wakes helpers if the lead lags
 
     def _work(self, index: int) -> None:
         """Worker loop: take a fire, pass its gate, run it; survive anything but closing."""
@@ -173,6 +251,21 @@ class ThreadExecutor:
                 with self._cond:
                     self._running -= 1
                 del fire  # hold nothing of the job while idle
+
+
+def _wait_until(at: float) -> None:
+    """Sleep until just before ``at`` (time.time() seconds), spin the last 0.2 ms."""
+    while True:
+        remaining = at - time.time()
+        if remaining <= 0:
+            return
+        if remaining > _SPIN:
+            time.sleep(remaining - _SPIN)
+
+
+_SPIN = 0.0002
+# A released batch the lead worker has not got through after this long gets helpers.
+NUDGE = 0.0003
 
 
 def call_fire(fire: Fire) -> tuple[Outcome, BaseException | None]:
