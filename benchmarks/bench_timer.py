@@ -1,10 +1,17 @@
-"""Timer benchmark: cronsec's Scheduler beside APScheduler 3's BackgroundScheduler.
+"""Timer benchmark: cronsec beside APScheduler 3, scenario by scenario, in one process.
 
-Three scenarios, each run for --seconds (default 20) per library, one after the other:
+Each scenario runs for --seconds (default 20) per library, one after the other:
 
+  (solo) one job every second whose callable only records the time;
   (i)   20 jobs firing every second whose callables only record the time;
   (ii)  the same while two more jobs burn the CPU for 0.8 s every second;
-  (iii) one job firing every second whose callable takes 3 s (max_instances 1).
+  (iii) one job firing every second whose callable takes 3 s (max_instances 1);
+  (iv)  20 recorders every second while four CPU-bound jobs (1.5 s of pure Python
+        each, every 2 s) run on the process executor ("iv-threads": on threads);
+  (v)   1,000 ``async def`` jobs every second in a busy event loop (AsyncScheduler
+        beside APScheduler's AsyncIOScheduler);
+  (vi)  20 fixed-rate jobs every 250 ms (Interval beside IntervalTrigger);
+  (burst) 1,000 and 10,000 jobs due at one instant: when the first and the last start.
 
 For each it prints the lateness (callable start minus scheduled instant) p50/p99/max,
 fires seen vs expected, missed, duplicated and skipped instants, and the slope of
@@ -16,6 +23,7 @@ lateness over time (drift). Needs ``pip install "apscheduler<4"`` (the bench ext
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 import statistics
@@ -24,7 +32,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 import cronsec
@@ -48,6 +56,14 @@ def burn() -> None:
         pass
 
 
+def burn15() -> None:
+    """1.5 s of pure-Python work (module level: worker processes import it)."""
+    end = time.perf_counter() + 1.5
+    n = 0
+    while time.perf_counter() < end:
+        n += 1
+
+
 def slow() -> None:
     time.sleep(3.0)
 
@@ -57,7 +73,8 @@ def slow() -> None:
 
 def run_cronsec(scenario: str, seconds: float) -> tuple[Run, float, float]:
     run = Run()
-    sched = cronsec.Scheduler(tz="UTC")
+    executors: dict[str, Any] = {"cpu": "processes" if scenario == "iv" else "threads"}
+    sched = cronsec.Scheduler(tz="UTC", executors=executors)
 
     def recorder(name: str, body: Callable[[], None] | None = None) -> Callable[[], None]:
         def call() -> None:
@@ -72,7 +89,13 @@ def run_cronsec(scenario: str, seconds: float) -> tuple[Run, float, float]:
 
     jobs = _jobs(scenario)
     for name, body in jobs:
-        sched.add("* * * * * *", recorder(name, body), name=name)
+        if name.startswith("cpu"):  # importable, on the "cpu" executor (processes in iv)
+            sched.add("*/2 * * * * *", burn15, name=name, executor="cpu")
+        elif scenario == "vi":
+            start = datetime.fromtimestamp(float(int(time.time()) + 1), UTC)
+            sched.add(cronsec.Interval(seconds=0.25, start=start), recorder(name), name=name)
+        else:
+            sched.add("* * * * * *", recorder(name, body), name=name)
     sched.start()
 
     def counters() -> tuple[int, int]:
@@ -125,15 +148,38 @@ def run_apscheduler(scenario: str, seconds: float) -> tuple[Run, float, float]:
 
         return call
 
-    sched = BackgroundScheduler(timezone="UTC")
+    executors: dict[str, Any] = {}
+    if scenario == "iv":
+        from apscheduler.executors.pool import (  # type: ignore[import-untyped]
+            ProcessPoolExecutor,
+            ThreadPoolExecutor,
+        )
+
+        executors = {"default": ThreadPoolExecutor(10), "cpu": ProcessPoolExecutor(4)}
+    sched = BackgroundScheduler(timezone="UTC", executors=executors or None)
     sched.add_listener(
         listener,
         EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES,
     )
+    from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
     for name, body in _jobs(scenario):
-        sched.add_job(
-            recorder(name, body), CronTrigger(second="*", timezone="UTC"), id=name, name=name
-        )
+        if name.startswith("cpu"):
+            trigger = CronTrigger(second="*/2", timezone="UTC")
+            sched.add_job(
+                burn15,
+                trigger,
+                id=name,
+                name=name,
+                executor="cpu" if scenario == "iv" else "default",
+            )
+            continue
+        if scenario == "vi":
+            start = datetime.fromtimestamp(float(int(time.time()) + 1), UTC)
+            trigger = IntervalTrigger(seconds=0.25, start_date=start, timezone="UTC")
+        else:
+            trigger = CronTrigger(second="*", timezone="UTC")
+        sched.add_job(recorder(name, body), trigger, id=name, name=name)
     sched.start()
     t0, t1, _, _ = _window(seconds, lambda: (0, 0))
     sched.shutdown(wait=True)
@@ -147,13 +193,144 @@ def run_apscheduler(scenario: str, seconds: float) -> tuple[Run, float, float]:
     return run, t0, t1
 
 
+# -- (v) asyncio ----------------------------------------------------------------------
+
+ASYNC_JOBS = 1000
+
+
+async def _busy_loop(stop: asyncio.Event) -> None:
+    """Keep the event loop busy: 0.2 ms of work every millisecond."""
+    while not stop.is_set():
+        end = time.perf_counter() + 0.0002
+        while time.perf_counter() < end:
+            pass
+        await asyncio.sleep(0.001)
+
+
+def run_async_cronsec(scenario: str, seconds: float) -> tuple[Run, float, float]:
+    run = Run()
+
+    async def main() -> tuple[float, float]:
+        sched = cronsec.AsyncScheduler(tz="UTC")
+        for k in range(ASYNC_JOBS):
+            name = f"rec{k:04d}"
+
+            async def call(name: str = name) -> None:
+                start = time.time()
+                instant = cronsec.fire_time()
+                assert instant is not None
+                run.starts.append((name, instant.timestamp(), start))
+
+            sched.add("* * * * * *", call, name=name)
+        stop = asyncio.Event()
+        busy = asyncio.ensure_future(_busy_loop(stop))
+        async with sched:
+            t0, t1 = await _async_window(seconds)
+        stop.set()
+        await busy
+        return t0, t1
+
+    t0, t1 = asyncio.run(main())
+    return run, t0, t1
+
+
+def run_async_aps(scenario: str, seconds: float) -> tuple[Run, float, float]:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+    from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    run = Run()
+
+    async def main() -> tuple[float, float]:
+        sched = AsyncIOScheduler(timezone="UTC")
+        for k in range(ASYNC_JOBS):
+            name = f"rec{k:04d}"
+
+            async def call(name: str = name) -> None:
+                start = time.time()
+                instant = float(int(start + 0.5))  # APScheduler does not pass the instant
+                run.starts.append((name, instant, start))
+
+            sched.add_job(
+                call, CronTrigger(second="*", timezone="UTC"), id=name, misfire_grace_time=60
+            )
+        stop = asyncio.Event()
+        busy = asyncio.ensure_future(_busy_loop(stop))
+        sched.start()
+        t0, t1 = await _async_window(seconds)
+        sched.shutdown(wait=False)
+        stop.set()
+        await busy
+        return t0, t1
+
+    t0, t1 = asyncio.run(main())
+    return run, t0, t1
+
+
+async def _async_window(seconds: float) -> tuple[float, float]:
+    t0 = float(int(time.time()) + 2)
+    t1 = t0 + seconds
+    await asyncio.sleep(max(0.0, t1 - time.time() + 0.5))
+    return t0, t1
+
+
+# -- (burst) many jobs at one instant ---------------------------------------------------
+
+
+def burst_cronsec(n: int) -> tuple[float, float, int]:
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        t = time.time()
+        with lock:
+            starts.append(t)
+
+    at = datetime.fromtimestamp(float(int(time.time()) + 3), UTC)
+    sched = cronsec.Scheduler(tz="UTC")
+    for k in range(n):
+        sched.at(at, call, name=f"b{k}")
+    sched.start()
+    time.sleep(max(0.0, at.timestamp() - time.time()) + 1.0 + n / 10_000)
+    sched.stop()
+    t = at.timestamp()
+    return (min(starts) - t) * 1e3, (max(starts) - t) * 1e3, len(starts)
+
+
+def burst_aps(n: int) -> tuple[float, float, int]:
+    from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        t = time.time()
+        with lock:
+            starts.append(t)
+
+    at = datetime.fromtimestamp(float(int(time.time()) + 3), UTC)
+    sched = BackgroundScheduler(timezone="UTC")
+    for k in range(n):
+        sched.add_job(call, "date", run_date=at, id=f"b{k}", misfire_grace_time=60)
+    sched.start()
+    time.sleep(max(0.0, at.timestamp() - time.time()) + 1.0 + n / 2_000)
+    sched.shutdown(wait=True)
+    t = at.timestamp()
+    return (min(starts) - t) * 1e3, (max(starts) - t) * 1e3, len(starts)
+
+
 # -- scenarios and figures ---------------------------------------------------------
 
 
 def _jobs(scenario: str) -> list[tuple[str, Callable[[], None] | None]]:
     if scenario == "iii":
         return [("slow", slow)]
+    if scenario == "solo":
+        return [("rec00", None)]
     jobs: list[tuple[str, Callable[[], None] | None]] = []
+    if scenario in ("iv", "iv-threads"):
+        jobs += [(f"cpu{k}", None) for k in range(4)]
     if scenario == "ii":
         # Added first, so that at each instant they are handed out before the recorders.
         jobs += [("burn0", burn), ("burn1", burn)]
@@ -182,10 +359,10 @@ def _window(
 
 
 def figures(run: Run, t0: float, t1: float, scenario: str) -> dict[str, Any]:
-    names = [n for n, _ in _jobs(scenario) if not n.startswith("burn")]
+    names = [n for n, _ in _jobs(scenario) if not n.startswith(("burn", "cpu"))]
     counts = Counter((n, i) for n, i, _ in run.starts if t0 <= i < t1 and n in names)
     late = sorted((s - i) * 1e3 for n, i, s in run.starts if t0 <= i < t1 and n in names)
-    per_job = round(t1 - t0)
+    per_job = round((t1 - t0) * (4 if scenario == "vi" else 1))
     expected = per_job * len(names)
     seen = len(counts)
     points = [(i - t0, (s - i) * 1e3) for n, i, s in run.starts if t0 <= i < t1 and n in names]
@@ -227,6 +404,12 @@ def _slope(points: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 TITLES = {
+    "solo": "(solo) 1 job every second, the callable records the time",
+    "iv": "(iv) 20 jobs every second + 4 CPU-bound jobs (1.5 s every 2 s) on worker processes",
+    "iv-threads": "(iv, for contrast) the same with the CPU-bound jobs on threads",
+    "v": "(v) 1,000 async def jobs every second in a busy event loop",
+    "vi": "(vi) 20 fixed-rate jobs every 250 ms",
+    "burst": "(burst) 1,000 and 10,000 jobs due at one instant: first / last start, ms",
     "i": "(i) 20 jobs every second, callables record the time",
     "ii": "(ii) the same, while 2 jobs burn the CPU 0.8 s every second",
     "iii": "(iii) 1 job every second whose callable takes 3 s (max_instances 1)",
@@ -236,7 +419,11 @@ TITLES = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=20, help="measured seconds per run")
-    parser.add_argument("--scenarios", default="i,ii,iii", help="comma-separated: i,ii,iii")
+    parser.add_argument(
+        "--scenarios",
+        default="solo,i,ii,iii,iv,iv-threads,v,vi,burst",
+        help="comma-separated: solo,i,ii,iii,iv,iv-threads,v,vi,burst",
+    )
     parser.add_argument("--only", choices=["cronsec", "apscheduler"], help="one library")
     args = parser.parse_args(argv)
     libs = [("cronsec", run_cronsec), ("APScheduler", run_apscheduler)]
@@ -248,8 +435,22 @@ def main(argv: list[str] | None = None) -> int:
         f"{'not run':>7} {'dup':>4} {'skipped':>7} {'missed':>6} {'slope ms/min (± s.e.)':>22}"
     )
     for scenario in args.scenarios.split(","):
+        if scenario == "burst":
+            print(f"\n{TITLES[scenario]}")
+            for n in (1000, 10_000):
+                for name, _fn in libs:
+                    first, last, ran = (burst_cronsec if name == "cronsec" else burst_aps)(n)
+                    print(
+                        f"{name:<12} {n:>6} jobs: first {first:8.3f}  last {last:9.3f}  ran {ran}"
+                    )
+            continue
         print(f"\n{TITLES[scenario]}\n{header}")
-        for name, fn in libs:
+        if scenario == "v":
+            libs_v = [("cronsec", run_async_cronsec), ("APScheduler", run_async_aps)]
+            libs_here = [lib for lib in libs_v if not args.only or lib[0].lower() == args.only]
+        else:
+            libs_here = libs
+        for name, fn in libs_here:
             gc.collect()
             run, t0, t1 = fn(scenario, args.seconds)
             f = figures(run, t0, t1, scenario)

@@ -426,6 +426,9 @@ class Runtime:
                 self._emit(FireFailed(job.name, fire.instant, took, outcome, error, fire.attempt))
         retry = outcome in ("error", "timeout", "crashed") and fire.attempt < len(job.options.retry)
         retry = retry and fire.kind != "manual"
+        delay_job = job.schedule.after_run(fire.utc) is not None
+        if not (retry or delay_job or self.side is not None or self._buffers.get(job.name)):
+            return  # the common case needs nothing of the timer's lock
         follow: list[Fire] = []
         with self.lock:
             if retry and not job.removed and not self.stopped:
@@ -446,7 +449,7 @@ class Runtime:
                 self._unhold(job.name, fire.utc)
             if self.side is not None and fire.run is not None:
                 self.side.recorder.run(fire.run)
-            if job.schedule.after_run(fire.utc) is not None and fire.counts_instant:
+            if delay_job and fire.counts_instant:
                 self.timetable.run_ended(job.name, self.clock.now())
             buffered = self._buffers.get(job.name)
             if buffered:
@@ -454,7 +457,7 @@ class Runtime:
                 job.stats.count("unbuffered")
         if follow:
             self._submit(follow)
-        if retry or job.schedule.after_run(fire.utc) is not None:
+        if retry or delay_job:
             self.wake()
 
     def fire_dropped(self, fire: Fire, why: str) -> None:

@@ -46,8 +46,9 @@ PER_FIRE = 20e-6
 MAX_PREP = 0.25
 # The last stretch before an instant is spun, not slept (sleeps overshoot).
 SPIN = 0.0002
-# After a hand-over, how long the timer lets the workers take their fires first.
-HANDOFF = 0.01
+# After a hand-over, how long the timer lets the workers take their fires before it
+# computes the next instants (that work would compete with them for the interpreter).
+HANDOFF = 0.2
 
 
 class Scheduler(Front):

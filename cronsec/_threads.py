@@ -124,7 +124,7 @@ class ThreadExecutor:
         get the interpreter at once instead of waiting for the timer's next work.
         """
         end = time.monotonic() + timeout
-        nudged = False
+        left = -1  # fires queued at the last look
         with self._drained:
             while True:
                 if self._closed or (not self._queue and not self._held):
@@ -133,16 +133,17 @@ class ThreadExecutor:
                 if now >= end:
                     return False
                 wait = end - now
-                if not self._held and not nudged:
-                    # Released: the lead worker runs the batch's fires one after another
-                    # (quick ones take microseconds; waking helpers costs more). If it
-                    # has not got through them after NUDGE, helpers take the rest.
-                    behind = time.time() - (self._release_at + NUDGE)
-                    if behind >= 0:
-                        nudged = True
-                        self._cond.notify(max(1, min(len(self._queue), self._idle)))
-                        continue
-                    wait = min(wait, -behind)
+                if self._held:  # not released yet: come back when helpers may be due
+                    wait = min(wait, max(0.0, self._release_at + NUDGE - time.time()))
+                else:
+                    # Released: the lead worker runs the fires one after another (quick
+                    # ones take microseconds; waking a helper costs more and contends for
+                    # the interpreter). Only when the queue has not moved for NUDGE (the
+                    # lead is busy with a slow run) does one more worker join.
+                    if len(self._queue) >= left >= 0:
+                        self._cond.notify(1)
+                    left = len(self._queue)
+                    wait = min(wait, NUDGE)
                 self._drained.wait(wait)
 
     def queued_fire(self, job_name: str) -> Fire | None:
@@ -195,11 +196,16 @@ class ThreadExecutor:
         self._watch.close()
         return ShutdownReport(running - left, 0, left, len(dropped))
 
-    def _take(self, index: int) -> Fire | None:
-        """The next fire for worker ``index`` (its pinned ones first); None once closed."""
+    def _take(self, index: int, done: bool) -> Fire | None:
+        """The next fire for worker ``index`` (its pinned ones first); None once closed.
+
+        ``done``: the worker's previous fire ended (counted here, under the same lock).
+        """
         cond = self._cond
         mine = self._pinned[index]
         with cond:
+            if done:
+                self._running -= 1
             while True:
                 if self._closed:
                     return None
@@ -231,14 +237,15 @@ class ThreadExecutor:
             return
         self._queue.extend(self._held)
         self._held.clear()
-        self._drained.notify_all()  # the timer, in taken(): wakes helpers if the lead lags
 
     def _work(self, index: int) -> None:
         """Worker loop: take a fire, pass its gate, run it; survive anything but closing."""
+        done = False
         while True:
-            fire = self._take(index)
+            fire = self._take(index, done)
             if fire is None:
                 return
+            done = True
             try:
                 if fire.begin():
                     if fire.timeout is not None:
@@ -247,10 +254,7 @@ class ThreadExecutor:
                     fire.end(outcome, error)
             except BaseException:  # a bug outside the job: log it, keep the worker
                 logger.exception("cronsec worker: unexpected error around %r", fire)
-            finally:
-                with self._cond:
-                    self._running -= 1
-                del fire  # hold nothing of the job while idle
+            del fire  # hold nothing of the job while idle
 
 
 def _wait_until(at: float) -> None:
@@ -273,7 +277,7 @@ def call_fire(fire: Fire) -> tuple[Outcome, BaseException | None]:
     set_current(fire.instant)
     try:
         result: Any = fire.func(*fire.args, **fire.kwargs)
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             asyncio.run(_await(result, fire.timeout))
         return "ok", None
     except asyncio.TimeoutError as exc:
