@@ -328,6 +328,8 @@ def _jobs(scenario: str) -> list[tuple[str, Callable[[], None] | None]]:
         return [("slow", slow)]
     if scenario == "solo":
         return [("rec00", None)]
+    if scenario == "v":
+        return [(f"rec{k:04d}", None) for k in range(ASYNC_JOBS)]
     jobs: list[tuple[str, Callable[[], None] | None]] = []
     if scenario in ("iv", "iv-threads"):
         jobs += [(f"cpu{k}", None) for k in range(4)]

@@ -18,8 +18,9 @@ import inspect
 import logging
 import os
 import random
+import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock, SystemClock
@@ -30,6 +31,7 @@ from ._fire import Fire, set_current
 from ._front import Front, Health, build_executor, resolve_executors
 from ._options import JobOptions, Options
 from ._runtime import Runtime
+from ._scheduler import MAX_PREP, PER_FIRE, PREP
 from ._threads import call_fire
 from ._zones import resolve_zone
 
@@ -138,29 +140,55 @@ class AsyncExecutor:
                 fire.drop("the executor is shut down")
                 continue
             if inspect.iscoroutinefunction(fire.func):
-                self._waiting.add(fire)
-                task = self._loop.create_task(self._run(fire))
-                self._tasks[fire] = task
+                self._eager(fire)
             else:
                 self.start()
                 assert self._pool is not None
                 self._waiting.add(fire)
                 self._loop.run_in_executor(self._pool, self._run_sync, fire)
 
-    async def _run(self, fire: AnyFire) -> None:
-        self._waiting.discard(fire)
+    def _eager(self, fire: AnyFire) -> None:
+        """Start a coroutine job at once, on the loop, up to its first suspension.
+
+        One that finishes without suspending needs no task at all (a few
+        microseconds instead of a task's tens); one that suspends goes on as a
+        task, which is what a timeout or ``cancel`` then acts on.
+        """
         try:
             if not fire.begin():
                 return
-            set_current(fire.instant)
+        except Exception:
+            logger.exception("cronsec async executor: unexpected error around %r", fire)
+            return
+        set_current(fire.instant)
+        try:
+            coro = fire.func(*fire.args, **fire.kwargs)
+            try:
+                yielded = coro.send(None)
+            except StopIteration:
+                fire.end("ok", None)
+                return
+            except Exception as exc:
+                logger.exception(
+                    "job %r raised (fire for %s)", fire.job_name, fire.instant.isoformat()
+                )
+                fire.end("error", exc)
+                return
+            # Suspended: the task made now copies this context, fire_time() included.
+            task = self._loop.create_task(self._run(fire, _Resume(coro, yielded)))
+            self._tasks[fire] = task
+        finally:
+            set_current(None)
+
+    async def _run(self, fire: AnyFire, rest: _Resume) -> None:
+        try:
             outcome: Outcome = "ok"
             error: BaseException | None = None
             try:
-                coro = fire.func(*fire.args, **fire.kwargs)
                 if fire.timeout is not None:
-                    await asyncio.wait_for(coro, fire.timeout)
+                    await asyncio.wait_for(rest, fire.timeout)
                 else:
-                    await coro
+                    await rest
             except asyncio.TimeoutError as exc:
                 outcome, error = "timeout", exc
                 logger.warning(
@@ -269,9 +297,11 @@ class AsyncScheduler(Front):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        executors = dict(self._executors)
+        executors: dict[int, tuple[str, Executor]] = {}
+        for name, executor in self._executors.items():  # one name may alias another
+            executors.setdefault(id(executor), (name, executor))
         self._executors.clear()
-        for name, executor in executors.items():
+        for name, executor in executors.values():
             if isinstance(executor, AsyncExecutor):
                 report = await executor.aclose(wait, self.shutdown_timeout)
             else:
@@ -360,12 +390,19 @@ class AsyncScheduler(Front):
                 deadline = rt.deadline()
                 now = clock.now()
                 self._touch(now)
-                if deadline is None or now < deadline:
-                    timeout = 5.0 if deadline is None else (deadline - now).total_seconds()
+                wake_at = deadline
+                if deadline is not None and system:  # prepare before the instant
+                    lead = PREP + PER_FIRE * rt.timetable.due_count(deadline)
+                    wake_at = deadline - timedelta(seconds=min(lead, MAX_PREP))
+                if wake_at is None or now < wake_at:
+                    timeout = 5.0 if wake_at is None else (wake_at - now).total_seconds()
                     await self._wait(min(timeout, 5.0) if system else min(timeout, POLL))
                     continue
-                self._woke(now, deadline)
-                fires = await self._prepare(now)
+                self._woke(now, wake_at)
+                when = now if deadline is None else max(now, deadline)
+                fires = await self._prepare(when)
+                if system:
+                    await _until(when)
                 rt.submit(fires)
                 with rt.lock:
                     rt.timetable.look_ahead()
@@ -469,6 +506,48 @@ class AsyncScheduler(Front):
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<AsyncScheduler {state}, {len(self._rt.jobs)} job(s)>"
+
+
+class _Resume:
+    """The rest of a coroutine that already ran to its first suspension, as an awaitable.
+
+    Hands what the coroutine yielded (the future it waits for) to the awaiting
+    task, and forwards what comes back (a result or an exception, cancellation
+    included) to the coroutine, until it returns.
+    """
+
+    __slots__ = ("coro", "yielded")
+
+    def __init__(self, coro: Any, yielded: Any) -> None:
+        self.coro = coro
+        self.yielded = yielded
+
+    def __await__(self) -> Any:
+        coro, value = self.coro, self.yielded
+        while True:
+            try:
+                sent = yield value
+            except BaseException as exc:
+                try:
+                    value = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    value = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+
+async def _until(when: datetime) -> None:
+    """Wait for ``when`` on the loop: asyncio's timers wake up to a millisecond late,
+    so the last millisecond is waited out in place (never a fire before its instant)."""
+    target = when.timestamp()
+    remaining = target - time.time()
+    if remaining > 0.0015:
+        await asyncio.sleep(remaining - 0.0015)
+    while time.time() < target:
+        pass
 
 
 class _Executors(Mapping[str, Executor]):

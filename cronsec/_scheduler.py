@@ -154,9 +154,11 @@ class Scheduler(Front):
             fire.drop("the scheduler stopped before it started")
         if wait and thread is not None and thread is not threading.current_thread():
             thread.join()
-        executors = dict(self._executors)
+        executors: dict[int, tuple[str, Executor]] = {}
+        for name, executor in self._executors.items():  # "default" may name "threads" too
+            executors.setdefault(id(executor), (name, executor))
         self._executors.clear()
-        for name, executor in executors.items():
+        for name, executor in executors.values():
             report = executor.shutdown(wait=wait, timeout=self.shutdown_timeout)
             if report.cancelled or report.abandoned or report.dropped:
                 logger.warning(
