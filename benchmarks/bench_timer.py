@@ -156,7 +156,7 @@ def run_apscheduler(scenario: str, seconds: float) -> tuple[Run, float, float]:
         )
 
         executors = {"default": ThreadPoolExecutor(10), "cpu": ProcessPoolExecutor(4)}
-    sched = BackgroundScheduler(timezone="UTC", executors=executors or None)
+    sched = BackgroundScheduler(timezone="UTC", **({"executors": executors} if executors else {}))
     sched.add_listener(
         listener,
         EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES,
