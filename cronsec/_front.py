@@ -18,6 +18,7 @@ from ._executor import Executor
 from ._expr import CronExpr
 from ._job import Job
 from ._options import JobOptions, Options, Overlap
+from ._runs import Run
 from ._runtime import Runtime
 from ._schedule import Schedule, as_schedule
 from ._timetable import Slot
@@ -307,6 +308,25 @@ class Front:
 
     def _next_fire(self, job: Job) -> datetime | None:
         return self._rt.next_fire(job)
+
+    def _runs(self, job: Job) -> list[Run]:
+        local = job.runlog.list()
+        store = self._rt.store
+        if store is None or not hasattr(store, "runs"):
+            return local
+        try:
+            shared: list[Run] = list(store.runs(job.name, 100))
+        except Exception as exc:  # the store's history is a view: fall back to ours
+            logger.debug("job %r: run history from %r failed: %s", job.name, store, exc)
+            return local
+        seen = {(r.instant, r.started.replace(microsecond=0), r.host) for r in shared}
+        going = [
+            r
+            for r in local
+            if r.ended is None and (r.instant, r.started.replace(microsecond=0), r.host) not in seen
+        ]
+        merged = sorted(going + shared, key=lambda r: r.started, reverse=True)
+        return merged[:100]
 
     def _run_now(self, job: Job) -> None:
         now = self._rt.clock.now()

@@ -27,6 +27,7 @@ class _Owner(Protocol):
     def _run_now(self, job: Job) -> None: ...
     def _backfill(self, job: Job, start: datetime, end: datetime) -> int: ...
     def _next_fire(self, job: Job) -> datetime | None: ...
+    def _runs(self, job: Job) -> list[Run]: ...
 
 
 class Job:
@@ -185,8 +186,12 @@ class Job:
 
     @property
     def runs(self) -> list[Run]:
-        """The most recent runs (up to 100), newest first."""
-        return self.runlog.list()
+        """The most recent runs (up to 100), newest first.
+
+        With a store that keeps run history, the runs of every process sharing
+        it (this one's runs still going included); else this process's.
+        """
+        return self._owner._runs(self)
 
     @property
     def next_fire(self) -> datetime | None:

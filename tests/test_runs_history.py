@@ -1,0 +1,48 @@
+"""Run history: in memory, and through the store for every process that shares it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from timer_helpers import Recorder, utc
+
+from cronsec import FakeClock, Scheduler
+from cronsec.stores import SQLiteStore
+
+T0 = utc(2026, 5, 1)
+
+
+def test_each_process_shows_the_runs_of_all_that_share_the_store(tmp_path: Path) -> None:
+    clock = FakeClock(T0)
+    a = Scheduler(tz="UTC", clock=clock, store=SQLiteStore(tmp_path / "h.db"))
+    b = Scheduler(tz="UTC", clock=clock, store=SQLiteStore(tmp_path / "h.db"))
+    ja = a.add("* * * * * *", Recorder(), name="j")
+    jb = b.add("* * * * * *", Recorder(), name="j")
+    for k in range(4):
+        clock.advance(1)
+        first, second = (a, b) if k % 2 == 0 else (b, a)
+        first.run_pending()
+        second.run_pending()
+    assert ja.fires == jb.fires == 2  # they took turns
+    expected = [T0 + timedelta(seconds=s) for s in (4, 3, 2, 1)]
+    assert [r.instant for r in ja.runs] == expected  # newest first, both processes' runs
+    assert [r.instant for r in jb.runs] == expected
+    assert all(r.outcome == "ok" for r in ja.runs)
+    assert [r.instant for r in ja.runlog.list()] == [expected[1], expected[3]]  # its own
+
+
+def test_without_a_store_the_runs_are_this_processs() -> None:
+    clock = FakeClock(T0)
+    sched = Scheduler(tz="UTC", clock=clock)
+
+    def fails() -> None:
+        raise RuntimeError("no")
+
+    job = sched.add("* * * * * *", fails, name="f")
+    clock.advance(1)
+    sched.run_pending()
+    (run,) = job.runs
+    assert (run.instant, run.outcome) == (T0 + timedelta(seconds=1), "error")
+    assert run.error is not None and "RuntimeError: no" in run.error
+    assert run.ended is not None and run.started <= run.ended
