@@ -26,7 +26,6 @@ except ImportError:  # tests/ imported as a package
 # the reference: cronsec/_parse.py and cronsec/_days.py before the fast paths
 
 
-
 MAX_LENGTH = 1024  # longer text is refused before any parsing work
 
 MONTHS = {
