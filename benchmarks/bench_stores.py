@@ -1,4 +1,4 @@
-"""Store benchmark: timer lateness with MemoryStore, SQLiteStore and RedisStore, and claims/s.
+"""Store benchmark: timer lateness with Memory, SQLite, Redis and PostgreSQL stores, and claims/s.
 
 Each configuration runs 20 jobs firing every second for --seconds (default 10)
 in one or three processes sharing the store; every callable records when it
@@ -8,7 +8,9 @@ expected, duplicated and missed instants. Then raw claims per second through
 each store's ``claim`` and ``claim_many`` (20 per call, as the timer batches).
 
 Redis: --redis-url, or a redis-server started on a free 127.0.0.1 port in a
-temporary directory (Debian's ``redis-server`` must be installed).
+temporary directory (Debian's ``redis-server`` must be installed). PostgreSQL:
+--postgres-url, or a throwaway server started the way the tests start theirs
+(Debian's ``postgresql`` must be installed).
 
     python benchmarks/bench_stores.py --seconds 10
 """
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 import cronsec
-from cronsec.stores import MemoryStore, RedisStore, SQLiteStore, Store
+from cronsec.stores import MemoryStore, PostgresStore, RedisStore, SQLiteStore, Store
 
 JOBS = 20
 UTC = timezone.utc
@@ -45,6 +47,8 @@ def open_store(spec: str) -> Store:
     if kind == "sqlite":
         return SQLiteStore(target)
     url, _, prefix = target.partition(" ")
+    if kind == "postgres":
+        return PostgresStore(url, prefix=prefix)
     return RedisStore(url, prefix=prefix)
 
 
@@ -162,6 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--redis-url")
+    parser.add_argument("--postgres-url")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -172,6 +177,14 @@ def main() -> None:
         url = args.redis_url
         if url is None:
             server, url = start_redis(tmp)
+        pg, pg_url = None, args.postgres_url
+        if pg_url is None:
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+            from postgres_server import PostgresServer
+
+            pg = PostgresServer()
+            pg.start()
+            pg_url = pg.url
         try:
             configs = [
                 ("MemoryStore", "memory:", 1),
@@ -181,6 +194,8 @@ def main() -> None:
                 # catch up on the instants between them (that fire would count as late).
                 ("RedisStore", f"redis:{url} bench-one", 1),
                 ("RedisStore x3", f"redis:{url} bench-three", 3),
+                ("PostgresStore", f"postgres:{pg_url} bench_one", 1),
+                ("PostgresStore x3", f"postgres:{pg_url} bench_three", 3),
             ]
             print(f"{JOBS} every-second jobs, {args.seconds:g} s each; lateness in ms")
             print(f"{'store':16} {'p50':>7} {'p99':>7} {'max':>7}  seen/expected  dup  missed")
@@ -196,6 +211,7 @@ def main() -> None:
                 ("MemoryStore", MemoryStore()),
                 ("SQLiteStore", SQLiteStore(f"{tmp}/claims.db")),
                 ("RedisStore", RedisStore(url, prefix="bench-claims")),
+                ("PostgresStore", PostgresStore(pg_url, prefix="bench_claims")),
             ]
             for label, store in stores:
                 one, many = claims_per_second(store)
@@ -205,6 +221,8 @@ def main() -> None:
             if server is not None:
                 server.terminate()
                 server.wait()
+            if pg is not None:
+                pg.remove()
 
 
 if __name__ == "__main__":

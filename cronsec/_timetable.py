@@ -25,7 +25,7 @@ UTC = timezone.utc
 _TICK = timedelta(microseconds=1)
 _MIN = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # Instants walked one by one before the timetable switches to counting them.
-WALK = 4
+WALK = 1
 # Instants of one job run (not coalesced, within grace) at one step, at most.
 RUN_LIMIT = 10_000
 
