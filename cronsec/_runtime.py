@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Runtime"]
 
+# More jobs than this missing instants in one step get one summary WARNING line.
+SUMMARY = 20
 _PAUSED = "\x00paused"  # keys of the shared-state answers beside the jobs' pasts
 _ABANDONED = "\x00abandoned"
 
@@ -259,14 +261,15 @@ class Runtime:
                 due.sort(
                     key=lambda d: (d.run[0].target if d.run else now, self.jobs[d.name].stats.cost)
                 )
+            passed: list[tuple[Job, Missed]] = []
             for d in due:
                 job = self.jobs[d.name]
-                for missed in d.missed:
-                    self._missed(job, missed, now)
+                passed += [(job, missed) for missed in d.missed]
                 for slot in d.run:
                     self._admit(job, Grant(job, slot), plan)
                 if not d.run and job.schedule.after_run(now) is not None:
                     self.timetable.run_ended(job.name, now)
+            self._missed_many(passed, now)
             for name, retry in self.retries.due(now, self._paused):
                 waiting = self.jobs.get(name)
                 if waiting is None:
@@ -613,19 +616,55 @@ class Runtime:
         grant.kind = "catch_up"  # runs when a run ends, however late: no grace check
         plan.add(grant)
 
-    def _missed(self, job: Job, missed: Missed, now: datetime) -> None:
+    def _missed(self, job: Job, missed: Missed, now: datetime, *, log: bool = True) -> None:
+        """Count missed instants; log them (WARNING) and tell the listeners."""
         job.stats.settle("miss", missed.n)
-        span = missed.first.isoformat()
-        if missed.n > 1:
-            span = f"{missed.n} fires from {span} to {missed.last.isoformat()}"
+        if not log and not self.events.active:
+            return
+        last = missed.last
+        if last is None:
+            last = (job.schedule.prev_before(missed.before) if missed.before else None) or (
+                missed.first
+            )
+        if log:
+            span = missed.first.isoformat()
+            if missed.n > 1:
+                span = f"{missed.n} fires from {span} to {last.isoformat()}"
+            logger.warning(
+                "job %r: missed %s, %.3fs late: %s",
+                job.name,
+                span,
+                (now - last.astimezone(UTC)).total_seconds(),
+                missed.why,
+            )
+        self._emit(FireMissed(job.name, missed.first, last, missed.n, missed.why))
+
+    def _missed_many(self, passed: list[tuple[Job, Missed]], now: datetime) -> None:
+        """Misses of one step: a line per job, or one line for all after a stall or step.
+
+        After a clock step every job misses at once; 5,000 log lines would hold
+        the timer longer than the step itself, so beyond SUMMARY jobs the
+        WARNING is one line with the totals (each job's own line at DEBUG).
+        """
+        jobs = {job.name for job, _ in passed}
+        if len(jobs) <= SUMMARY:
+            for job, missed in passed:
+                self._missed(job, missed, now)
+            return
+        debug = logger.isEnabledFor(logging.DEBUG)
+        for job, missed in passed:
+            self._missed(job, missed, now, log=debug)
+        total = sum(m.n for _, m in passed)
+        names = sorted(jobs)
         logger.warning(
-            "job %r: missed %s, %.3fs late: %s",
-            job.name,
-            span,
-            (now - missed.last.astimezone(UTC)).total_seconds(),
-            missed.why,
+            "%d jobs missed %d instants in all at %s (the timer was held up or the clock "
+            "stepped ahead; each job's are in its misses counter): %s%s",
+            len(jobs),
+            total,
+            now.isoformat(),
+            ", ".join(repr(n) for n in names[:5]),
+            f" and {len(names) - 5} more" if len(names) > 5 else "",
         )
-        self._emit(FireMissed(job.name, missed.first, missed.last, missed.n, missed.why))
 
     def _caught_up(self, job: Job, last: datetime, now: datetime) -> None:
         """The instants between the job's last completion and its add(): run or count them."""

@@ -46,8 +46,10 @@ class Missed(NamedTuple):
 
     n: int
     first: datetime
-    last: datetime
+    last: datetime | None
+    """The last of them; None when not computed yet: the last instant before ``before``."""
     why: str
+    before: datetime | None = None
 
 
 class Due(NamedTuple):
@@ -184,7 +186,8 @@ class Timetable:
                     why = f"too late (misfire_grace {o.misfire_grace}s)"
                 if count is None:
                     count, why = RUN_LIMIT, why + f" (over {RUN_LIMIT}: counted as {RUN_LIMIT})"
-                missed.append(Missed(len(passed) + count, first, last, why))
+                before = keep[0].utc if keep else None
+                missed.append(Missed(len(passed) + count, first, last, why, before))
                 passed = keep
         if passed and entry.schedule.after_run(now) is not None:
             # Fixed delay: the next instant comes when this run ends (``run_ended``).
@@ -211,7 +214,7 @@ class Timetable:
 
     def _jump(
         self, entry: _Entry, now: datetime
-    ) -> tuple[list[Slot], tuple[int | None, datetime] | None]:
+    ) -> tuple[list[Slot], tuple[int | None, datetime | None] | None]:
         """Many instants passed: the ones the policy may still run, and a count of the rest.
 
         Returns ``(keep, skipped)``: ``skipped`` is None when nothing before ``keep``
@@ -233,7 +236,10 @@ class Timetable:
             keep_from = max(first.utc, now - timedelta(seconds=o.misfire_grace))
         keep: list[Slot] = []
         t = keep_from - _TICK
-        while len(keep) < RUN_LIMIT:
+        if o.coalesce and latest is not None:  # only the latest may run: no walk at all
+            keep.append(self._slot_of(entry, latest, jitter=False))
+            t = latest_utc
+        while not o.coalesce and len(keep) < RUN_LIMIT:
             instant = entry.schedule.next_after(t)
             if instant is None or instant.astimezone(UTC) > latest_utc:
                 break
@@ -246,8 +252,8 @@ class Timetable:
             return keep, None
         if not keep:  # none left to run: every one from ``first`` to ``latest`` passed
             return keep, (_count(entry.schedule, first.utc - _TICK, latest_utc), latest_utc)
-        last = entry.schedule.prev_before(keep[0].utc) or first.instant
-        return keep, (_count(entry.schedule, first.utc - _TICK, keep[0].utc - _TICK), last)
+        # The last instant passed over is asked of the schedule only if someone looks.
+        return keep, (_count(entry.schedule, first.utc - _TICK, keep[0].utc - _TICK), None)
 
     def _advance(self, entry: _Entry) -> None:
         """Move the job to its instant after ``slot`` (the lookahead when known)."""
