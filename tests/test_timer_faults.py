@@ -362,3 +362,18 @@ def test_lateness_counts_from_the_scheduled_instant() -> None:
     sched.run_pending()
     assert job.lateness.last == pytest.approx(0.25)
     assert UTC is not None
+
+
+def test_a_step_where_many_jobs_miss_logs_one_summary_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, sched, hand = by_hand(T0)
+    jobs = [sched.add("* * * * * *", Recorder(), name=f"j{i:02d}") for i in range(30)]
+    clock.advance(3600)
+    with caplog.at_level(logging.WARNING, logger="cronsec"):
+        sched.run_pending(wait=False)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1
+    assert "30 jobs missed 107970 instants" in lines[0] and "'j00'" in lines[0]
+    hand.drain()
+    assert all((j.fires, j.misses) == (1, 3599) for j in jobs)
