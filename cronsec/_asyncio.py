@@ -24,16 +24,13 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock, SystemClock
-from ._events import TimerStalled
 from ._executor import Executor, Outcome, ShutdownReport
 from ._executor import Fire as AnyFire
 from ._fire import Fire, set_current
-from ._front import Front, Health, build_executor, resolve_executors
-from ._options import JobOptions, Options
-from ._runtime import Runtime
+from ._front import Front, build_executor, resolve_executors
+from ._options import Options
 from ._scheduler import MAX_PREP, PER_FIRE, PREP
 from ._threads import call_fire
-from ._zones import resolve_zone
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -247,35 +244,31 @@ class AsyncScheduler(Front):
         stall_threshold: float = 1.0,
         **options: Unpack[Options],
     ) -> None:
-        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
-        specs = dict(executors or {})
-        specs.setdefault("default", "async")
-        self.max_workers = max_workers
-        self.shutdown_timeout = float(shutdown_timeout)
-        self.health_file = os.fspath(health_file) if health_file is not None else None
-        self.stall_threshold = float(stall_threshold)
-        default = specs.pop("default")
-        self._specs = resolve_executors(specs, max_workers)
-        self._specs["default"] = default
-        self._specs["async"] = "async"
+        given = dict(executors or {})
+        default = given.pop("default", "async")
+        specs = resolve_executors(given, max_workers)
+        specs["default"] = default
+        specs["async"] = "async"
         self._executors: dict[str, Executor] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._rt = Runtime(
-            tz=resolve_zone(tz) if tz is not None else None,
-            clock=clock if clock is not None else SystemClock(),
-            defaults=JobOptions().merge(options),
-            executors=_Executors(self),
+        self._setup(
+            tz=tz,
+            max_workers=max_workers,
+            clock=clock,
+            rng=rng,
             store=store,
             store_backoff=store_backoff,
             store_timeout=store_timeout,
-            rng=rng,
+            specs=specs,
+            executors=_Executors(self),
+            shutdown_timeout=shutdown_timeout,
+            health_file=health_file,
+            stall_threshold=stall_threshold,
+            options=options,
         )
         self._rt.wake = self._poke
         self._event: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
-        self._stall = 0.0
-        self._last_wake: datetime | None = None
 
     # -- running -------------------------------------------------------------
 
@@ -366,19 +359,6 @@ class AsyncScheduler(Front):
                 await asyncio.to_thread(side.recorder.flush, 10.0)
         return rt.deadline()
 
-    def health(self) -> Health:
-        store_ok = self.store_available
-        running = self.running
-        if not running:
-            reason = "the timer is not running"
-        elif self._stall > self.stall_threshold:
-            reason = f"the timer woke {self._stall:.3f}s late"
-        elif not store_ok:
-            reason = f"the store {self.store!r} is unavailable"
-        else:
-            reason = "ok"
-        return Health(reason == "ok", reason, running, self._stall, self._last_wake, store_ok)
-
     # -- the timer task ---------------------------------------------------------
 
     async def _loop_task(self) -> None:
@@ -437,23 +417,6 @@ class AsyncScheduler(Front):
         """Wait a moment for fires to finish (woken when one does)."""
         done = asyncio.get_running_loop().run_in_executor(None, self._rt.done_wait, 0.05)
         await done
-
-    def _woke(self, now: datetime, meant: datetime) -> None:
-        late = (now - meant).total_seconds()
-        self._stall = max(0.0, late)
-        if late > self.stall_threshold:
-            logger.error("cronsec timer stalled: woke %.3fs after it meant to", late)
-            self._rt._emit(TimerStalled(meant, now, late))
-
-    def _touch(self, now: datetime) -> None:
-        """Touch the liveness file, on every wake-up of the timer."""
-        self._last_wake = now
-        if self.health_file is not None:
-            try:
-                with open(self.health_file, "a"):
-                    os.utime(self.health_file, None)
-            except OSError as exc:
-                logger.warning("cronsec: cannot touch health_file %s: %s", self.health_file, exc)
 
     def _bind_loop(self) -> None:
         loop = asyncio.get_running_loop()

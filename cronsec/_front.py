@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
 
+from ._events import TimerStalled
 from ._executor import Executor
 from ._expr import CronExpr
 from ._job import Job
@@ -94,10 +95,111 @@ def build_executor(spec: str | Executor, max_workers: int) -> Executor:
 
 
 class Front:
-    """add / every / at / after / remove / get / jobs / subscribe, on a `Runtime`."""
+    """add / every / at / after / remove / get / jobs / subscribe, on a `Runtime`.
+
+    Also what both drivers set up alike (`_setup`) and report alike (`health`,
+    the stall alarm, the liveness file).
+    """
 
     _rt: Runtime
     _specs: dict[str, str | Executor]
+    max_workers: int
+    shutdown_timeout: float
+    health_file: str | None
+    stall_threshold: float
+    _stall: float
+    _last_wake: datetime | None
+
+    def _setup(
+        self,
+        *,
+        tz: tzinfo | str | None,
+        max_workers: int,
+        clock: Any,
+        rng: Any,
+        store: Any,
+        store_backoff: tuple[float, float],
+        store_timeout: float,
+        specs: dict[str, str | Executor],
+        executors: Mapping[str, Executor],
+        shutdown_timeout: float,
+        health_file: str | os.PathLike[str] | None,
+        stall_threshold: float,
+        options: Mapping[str, Any],
+    ) -> None:
+        """Check the scheduler's own settings and build its runtime (both drivers)."""
+        from ._clock import SystemClock
+
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
+        if store is not None and not all(
+            callable(getattr(store, m, None))
+            for m in ("claim", "record", "last_completed", "close")
+        ):
+            raise TypeError(
+                "store must have claim, record, last_completed and close "
+                f"(see cronsec.stores), got {type(store).__name__}"
+            )
+        if not stall_threshold > 0:
+            raise ValueError(f"stall_threshold must be > 0 seconds, got {stall_threshold!r}")
+        self.max_workers = max_workers
+        self.shutdown_timeout = float(shutdown_timeout)
+        self.health_file = os.fspath(health_file) if health_file is not None else None
+        self.stall_threshold = float(stall_threshold)
+        self._specs = specs
+        self._stall = 0.0
+        self._last_wake = None
+        self._rt = Runtime(
+            tz=resolve_zone(tz) if tz is not None else None,
+            clock=clock if clock is not None else SystemClock(),
+            defaults=JobOptions().merge(options),
+            executors=executors,
+            store=store,
+            store_backoff=store_backoff,
+            store_timeout=store_timeout,
+            rng=rng,
+        )
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop() (each driver says how it knows)."""
+        raise NotImplementedError
+
+    def health(self) -> Health:
+        """Whether the timer is alive and on time, and the store reachable."""
+        store_ok = self.store_available
+        running = self.running
+        if not running:
+            reason = "the timer is not running"
+        elif self._stall > self.stall_threshold:
+            reason = f"the timer woke {self._stall:.3f}s late"
+        elif not store_ok:
+            reason = f"the store {self.store!r} is unavailable"
+        else:
+            reason = "ok"
+        return Health(reason == "ok", reason, running, self._stall, self._last_wake, store_ok)
+
+    def _woke(self, now: datetime, meant: datetime) -> None:
+        """A wake-up for work: a stall when it came later than ``stall_threshold``."""
+        late = (now - meant).total_seconds()
+        self._stall = max(0.0, late)
+        if late > self.stall_threshold:
+            logger.error(
+                "cronsec timer stalled: woke %.3fs after it meant to (process suspended, GIL "
+                "starved, machine asleep or the clock stepped ahead)",
+                late,
+            )
+            self._rt._emit(TimerStalled(meant, now, late))
+
+    def _touch(self, now: datetime) -> None:
+        """Every wake-up of the timer: note it, and touch the liveness file."""
+        self._last_wake = now
+        if self.health_file is not None:
+            try:
+                with open(self.health_file, "a"):
+                    os.utime(self.health_file, None)
+            except OSError as exc:
+                logger.warning("cronsec: cannot touch health_file %s: %s", self.health_file, exc)
 
     @property
     def tz(self) -> tzinfo | None:

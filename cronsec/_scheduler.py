@@ -21,13 +21,10 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock, SystemClock
-from ._events import TimerStalled
 from ._executor import Executor
 from ._fire import Fire
-from ._front import Front, Health, build_executor, resolve_executors
-from ._options import JobOptions, Options
-from ._runtime import Runtime
-from ._zones import resolve_zone
+from ._front import Front, build_executor, resolve_executors
+from ._options import Options
 from .stores._base import Store
 
 if TYPE_CHECKING:
@@ -85,41 +82,27 @@ class Scheduler(Front):
         stall_threshold: float = 1.0,
         **options: Unpack[Options],
     ) -> None:
-        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
-        if store is not None and not all(
-            callable(getattr(store, m, None))
-            for m in ("claim", "record", "last_completed", "close")
-        ):
-            raise TypeError(
-                "store must have claim, record, last_completed and close "
-                f"(see cronsec.stores), got {type(store).__name__}"
-            )
-        if not stall_threshold > 0:
-            raise ValueError(f"stall_threshold must be > 0 seconds, got {stall_threshold!r}")
-        self.max_workers = max_workers
-        self.shutdown_timeout = float(shutdown_timeout)
-        self.health_file = os.fspath(health_file) if health_file is not None else None
-        self.stall_threshold = float(stall_threshold)
-        self._specs = resolve_executors(executors, max_workers)
         self._executors: dict[str, Executor] = {}
-        self._rt = Runtime(
-            tz=resolve_zone(tz) if tz is not None else None,
-            clock=clock if clock is not None else SystemClock(),
-            defaults=JobOptions().merge(options),
-            executors=_Lazy(self),
+        self._setup(
+            tz=tz,
+            max_workers=max_workers,
+            clock=clock,
+            rng=rng,
             store=store,
             store_backoff=store_backoff,
             store_timeout=store_timeout,
-            rng=rng,
+            specs=resolve_executors(executors, max_workers),
+            executors=_Lazy(self),
+            shutdown_timeout=shutdown_timeout,
+            health_file=health_file,
+            stall_threshold=stall_threshold,
+            options=options,
         )
         self._rt.wake = self._poke
         self._wake = threading.Condition(threading.Lock())
         self._poked = False
         self._thread: threading.Thread | None = None  # the timer; None when stopped
         self._stopping = False
-        self._last_wake: datetime | None = None
-        self._stall = 0.0
         self._precise = isinstance(self._rt.clock, SystemClock)
         weakref.finalize(self, _shutdown_all, self._executors)
 
@@ -178,8 +161,9 @@ class Scheduler(Front):
 
     @property
     def running(self) -> bool:
-        """True between start() and stop()."""
-        return self._thread is not None
+        """True between start() and stop() (and while the timer thread lives)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def __enter__(self) -> Scheduler:
         self.start()
@@ -210,20 +194,6 @@ class Scheduler(Front):
                 side.recorder.flush(FLUSH_TIMEOUT)
         return rt.deadline()
 
-    def health(self) -> Health:
-        """Whether the timer is alive and on time, and the store reachable."""
-        store_ok = self.store_available
-        running = self.running and self._thread is not None and self._thread.is_alive()
-        if not running:
-            reason = "the timer is not running"
-        elif self._stall > self.stall_threshold:
-            reason = f"the timer woke {self._stall:.3f}s late"
-        elif not store_ok:
-            reason = f"the store {self.store!r} is unavailable"
-        else:
-            reason = "ok"
-        return Health(reason == "ok", reason, running, self._stall, self._last_wake, store_ok)
-
     # -- the timer thread --------------------------------------------------------
 
     def _loop(self) -> None:
@@ -246,7 +216,7 @@ class Scheduler(Front):
         if deadline is not None and self._precise:
             lead = PREP + PER_FIRE * rt.timetable.due_count(deadline)
             wake_at = deadline - timedelta(seconds=min(lead, MAX_PREP))
-        self._touch()
+        self._touch(now)
         if wake_at is None or now < wake_at:
             self._sleep(wake_at)
             return
@@ -307,29 +277,6 @@ class Scheduler(Front):
                     self._wake.wait(remaining - SPIN)
             # else: spin the last SPIN seconds
         return False
-
-    def _woke(self, now: datetime, meant: datetime) -> None:
-        """Note the wake-up: liveness file, and a stall when it came too late."""
-        self._last_wake = now
-        late = (now - meant).total_seconds()
-        self._stall = max(0.0, late)
-        if late > self.stall_threshold:
-            logger.error(
-                "cronsec timer stalled: woke %.3fs after it meant to (process suspended, GIL "
-                "starved, machine asleep or the clock stepped ahead)",
-                late,
-            )
-            self._rt._emit(TimerStalled(meant, now, late))
-
-    def _touch(self) -> None:
-        """Touch the liveness file, on every wake-up of the timer."""
-        self._last_wake = self._rt.clock.now()
-        if self.health_file is not None:
-            try:
-                with open(self.health_file, "a"):
-                    os.utime(self.health_file, None)
-            except OSError as exc:
-                logger.warning("cronsec: cannot touch health_file %s: %s", self.health_file, exc)
 
     def _poke(self) -> None:
         with self._wake:
