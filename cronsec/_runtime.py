@@ -277,16 +277,9 @@ class Runtime:
                 job = waiting
                 slot = Slot(retry.instant, retry.utc, retry.due)
                 if self._active(job) >= job.options.max_instances:
-                    self._retry_given_up(name, retry.utc)
-                    job.stats.count("retries_dropped")
-                    logger.info(
-                        "job %r: retry %d for %s dropped: %d run(s) going (max_instances %d)",
-                        name,
-                        retry.attempt,
-                        retry.instant.isoformat(),
-                        job.stats.running,
-                        job.options.max_instances,
-                    )
+                    limit = job.options.max_instances
+                    why = f"{job.stats.running} run(s) going (max_instances {limit})"
+                    self._retry_given_up(job, retry, why)
                     continue
                 plan.add(Grant(job, slot, "retry", retry.attempt, claim=False))
                 self._unhold(name, retry.utc)  # the retry's fire holds it again
@@ -507,16 +500,9 @@ class Runtime:
         for fire in buffered:
             fire.job.stats.count("unbuffered")
         for name, retry in retries:
-            self._retry_given_up(name, retry.utc)
             job = self.jobs.get(name)
             if job is not None:
-                job.stats.count("retries_dropped")
-                logger.info(
-                    "job %r: retry %d for %s dropped at stop()",
-                    name,
-                    retry.attempt,
-                    retry.instant.isoformat(),
-                )
+                self._retry_given_up(job, retry, "the scheduler stopped")
         return buffered
 
     def open_gate(self) -> None:
@@ -541,15 +527,7 @@ class Runtime:
             # A regular fire is due: retries beyond max_instances give way to it.
             room = max(0, o.max_instances - 1 - active)
             for r in self.retries.take(job.name, keep=room):
-                self._retry_given_up(job.name, r.utc)
-                job.stats.count("retries_dropped")
-                logger.info(
-                    "job %r: retry %d for %s dropped for a newer fire (max_instances %d)",
-                    job.name,
-                    r.attempt,
-                    r.instant.isoformat(),
-                    o.max_instances,
-                )
+                self._retry_given_up(job, r, f"a newer fire (max_instances {o.max_instances})")
         if o.overlap is Overlap.ALLOW_ALL or active < o.max_instances:
             plan.add(grant)
             return
@@ -710,15 +688,7 @@ class Runtime:
         for _ in dropped:
             job.stats.count("unbuffered")
         for r in self.retries.take(job.name):
-            self._retry_given_up(job.name, r.utc)
-            job.stats.count("retries_dropped")
-            logger.info(
-                "job %r: retry %d for %s dropped: %s",
-                job.name,
-                r.attempt,
-                r.instant.isoformat(),
-                why,
-            )
+            self._retry_given_up(job, r, why)
         return dropped
 
     def held(self) -> list[tuple[str, datetime]]:
@@ -740,11 +710,20 @@ class Runtime:
             else:
                 self._holding.pop(key, None)
 
-    def _retry_given_up(self, name: str, utc: datetime) -> None:
-        """A waiting retry dropped: its instant ran (and failed); complete its claim."""
+    def _retry_given_up(self, job: Job, retry: Retry, why: str) -> None:
+        """A waiting retry dropped: count and log it; its instant ran (and failed), so
+        its claim is completed."""
+        job.stats.count("retries_dropped")
+        logger.info(
+            "job %r: retry %d for %s dropped: %s",
+            job.name,
+            retry.attempt,
+            retry.instant.isoformat(),
+            why,
+        )
         if self.side is not None:
-            self.side.recorder.submit(name, utc)
-            self._unhold(name, utc)
+            self.side.recorder.submit(job.name, retry.utc)
+            self._unhold(job.name, retry.utc)
 
     def _apply_shared(self, pasts: Mapping[str, Any], now: datetime) -> None:
         """Under the lock: pauses made by other processes, and abandoned instants taken over."""
