@@ -6,8 +6,7 @@ The public names live here (and in ``cronsec.stores``, ``cronsec.web``,
 
 from __future__ import annotations
 
-from typing import Any
-
+from ._asyncio import AsyncScheduler
 from ._clock import FakeClock
 from ._default import every, run, start
 from ._errors import CronError
@@ -29,6 +28,7 @@ from ._events import (
 from ._expr import CronExpr
 from ._fire import fire_time
 from ._front import Health
+from ._interval import Interval, OneOff
 from ._job import Job
 from ._options import JobOptions, Options, Overlap
 from ._runs import Run
@@ -74,15 +74,3 @@ __all__ = [
 ]
 __version__ = "0.2.0.dev0"
 
-
-def __getattr__(name: str) -> Any:
-    """Names whose modules land separately, imported on first use."""
-    if name in ("Interval", "OneOff"):
-        from . import _interval
-
-        return getattr(_interval, name)
-    if name == "AsyncScheduler":
-        from ._asyncio import AsyncScheduler
-
-        return AsyncScheduler
-    raise AttributeError(f"module 'cronsec' has no attribute {name!r}")

@@ -49,7 +49,7 @@ class Job:
 
     def __init__(
         self,
-        owner: _Owner,
+        owner: Any,  # the scheduler (see _Owner); jobs are made by Scheduler.add
         name: str,
         schedule: Schedule,
         func: Callable[..., Any],
@@ -57,7 +57,7 @@ class Job:
         kwargs: Mapping[str, Any],
         options: JobOptions,
     ) -> None:
-        self._owner = owner
+        self._owner: _Owner = owner
         self.name = name
         """Unique in its scheduler; the key of its state in a store."""
         self.schedule = schedule
