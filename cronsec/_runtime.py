@@ -145,7 +145,11 @@ class Runtime:
 
     def add(self, job: Job, paused: bool) -> None:
         """Track a new job (its name is free: checked by the caller under the lock)."""
+        shared = self._paused_in_store(job.name)
+        paused = paused or shared
         with self.lock:
+            if shared:
+                self._store_paused.add(job.name)
             if job.name in self.jobs:
                 raise ValueError(
                     f"a job named {job.name!r} is already in this scheduler; pass name= to tell "
@@ -191,6 +195,19 @@ class Runtime:
         with self.lock:
             self._resume_here(job)
         self.wake()
+
+    def _paused_in_store(self, name: str) -> bool:
+        """Whether the store says the job is paused (a pause survives restarts)."""
+        side = self.side
+        store = side.store if side is not None else None
+        if side is None or not hasattr(store, "paused"):
+            return False
+        try:
+            found = side._caller.call(lambda: set(store.paused([name])), side.timeout)  # type: ignore[union-attr]
+        except Exception as exc:
+            side.failed(exc, f"read whether {name!r} is paused")
+            return False
+        return name in found
 
     def _share_pause(self, job: Job, paused: bool) -> None:
         side = self.side

@@ -46,3 +46,28 @@ def test_without_a_store_the_runs_are_this_processs() -> None:
     assert (run.instant, run.outcome) == (T0 + timedelta(seconds=1), "error")
     assert run.error is not None and "RuntimeError: no" in run.error
     assert run.ended is not None and run.started <= run.ended
+
+
+def test_a_pause_is_shared_through_the_store_and_survives_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock(T0)
+    db = tmp_path / "p.db"
+    a = Scheduler(tz="UTC", clock=clock, store=SQLiteStore(db))
+    b = Scheduler(tz="UTC", clock=clock, store=SQLiteStore(db))
+    ja = a.add("* * * * * *", Recorder(), name="j")
+    jb = b.add("* * * * * *", Recorder(), name="j")
+    ja.pause()
+    clock.advance(1)
+    b.run_pending()  # b reads the shared state at its step
+    assert jb.paused and jb.fires == 0
+    c = Scheduler(tz="UTC", clock=clock, store=SQLiteStore(db))
+    jc = c.add("* * * * * *", Recorder(), name="j")  # a restart: paused from the start
+    assert jc.paused and jc.next_fire is None
+    jc.resume()
+    clock.advance(1)
+    a.run_pending()  # each reads the resume at its step: from the next instant on
+    b.run_pending()
+    assert not ja.paused and not jb.paused
+    clock.advance(1)
+    a.run_pending()
+    b.run_pending()
+    assert ja.fires + jb.fires == 1  # the instant after the resume, once
