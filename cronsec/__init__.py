@@ -31,6 +31,7 @@ from ._front import Health
 from ._interval import Interval, OneOff
 from ._job import Job
 from ._options import JobOptions, Options, Overlap
+from ._processes import ProcessExecutor
 from ._runs import Run
 from ._schedule import Schedule
 from ._scheduler import Scheduler
@@ -59,6 +60,7 @@ __all__ = [
     "OneOff",
     "Options",
     "Overlap",
+    "ProcessExecutor",
     "RetryScheduled",
     "Run",
     "Schedule",
