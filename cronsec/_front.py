@@ -413,9 +413,9 @@ class Front:
 
     def _runs(self, job: Job) -> list[Run]:
         local = job.runlog.list()
-        store = self._rt.store
-        if store is None or not hasattr(store, "runs"):
-            return local
+        store, side = self._rt.store, self._rt.side
+        if store is None or side is None or not hasattr(store, "runs") or not side.available:
+            return local  # no shared history, or its store is known to be down: ours
         try:
             shared: list[Run] = list(store.runs(job.name, 100))
         except Exception as exc:  # the store's history is a view: fall back to ours

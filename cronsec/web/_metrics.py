@@ -166,7 +166,7 @@ class SchedulerCollector:
                     float(getattr(figures, "p99", 0.0)),
                 )
                 late_max.add_metric(label, float(getattr(figures, "max", 0.0)))
-            runs = _view.runs_of(job)
+            runs = _view.own_runs_of(job)  # a shared store's history is every process's
             hist = self._durations.setdefault(name, _Durations())
             hist.feed(runs)
             duration.add_metric(label, hist.cumulative(), hist.total)

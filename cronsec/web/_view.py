@@ -80,6 +80,14 @@ def runs_of(job: object) -> list[Any]:
     return list(runs)
 
 
+def own_runs_of(job: object) -> list[Any]:
+    """This process's recent runs of the job (for metrics: each process counts its own)."""
+    log = getattr(job, "runlog", None)
+    if log is not None and callable(getattr(log, "list", None)):
+        return list(log.list())
+    return runs_of(job)
+
+
 def run_json(run: object) -> dict[str, Any]:
     """One run record as JSON-ready values."""
     started = getattr(run, "started", None)
