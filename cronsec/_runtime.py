@@ -40,8 +40,8 @@ from ._fire import Fire, Kind
 from ._job import Job
 from ._options import JobOptions, Overlap
 from ._retries import Retries, Retry
-from ._schedule import Schedule
-from ._timetable import Missed, Slot, Timetable
+from ._sharing import Shared, Sharing
+from ._timetable import Missed, Slot, Timetable, catch_up
 
 if TYPE_CHECKING:
     from ._clock import Clock
@@ -52,8 +52,7 @@ __all__ = ["Runtime"]
 
 # More jobs than this missing instants in one step get one summary WARNING line.
 SUMMARY = 20
-_PAUSED = "\x00paused"  # keys of the shared-state answers beside the jobs' pasts
-_ABANDONED = "\x00abandoned"
+_SHARED = "\x00shared"  # the key of the shared-state read beside the jobs' pasts
 
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
@@ -131,25 +130,15 @@ class Runtime:
         self._pending: list[Grant] = []  # caught-up fires, claimed at the next step
         self._first_utc: dict[str, datetime | None] = {}
         self.done = threading.Condition(threading.Lock())  # notified as fires finish
-        self._holding: dict[tuple[str, datetime], int] = {}  # claims held (leases renewed)
-        self._hold_lock = threading.Lock()
-        self._store_paused: set[str] = set()  # pause state last read from the store
-        self._sync_at: datetime | None = None  # next pause sync / abandoned check
-        if self.side is not None:
-            lease = getattr(store, "lease", None)
-            self.lease = float(lease) if isinstance(lease, (int, float)) and lease > 0 else 30.0
-            self.side.recorder.held = self.held
-            self.side.recorder.renew_every = self.lease / 3 if hasattr(store, "renew") else None
+        self.sharing = Sharing(self.side) if self.side is not None else None
 
     # -- jobs ------------------------------------------------------------------
 
     def add(self, job: Job, paused: bool) -> None:
         """Track a new job (its name is free: checked by the caller under the lock)."""
-        shared = self._paused_in_store(job.name)
-        paused = paused or shared
+        if self.sharing is not None and self.sharing.paused_in_store(job.name):
+            paused = True  # paused through the store (by another process, or before a restart)
         with self.lock:
-            if shared:
-                self._store_paused.add(job.name)
             if job.name in self.jobs:
                 raise ValueError(
                     f"a job named {job.name!r} is already in this scheduler; pass name= to tell "
@@ -185,42 +174,18 @@ class Runtime:
 
     def pause(self, job: Job) -> None:
         """Pause here and, with a store, for every process sharing it."""
-        self._share_pause(job, True)
+        if self.sharing is not None:
+            self.sharing.share_pause(job.name, True)
         with self.lock:
             self._pause_here(job)
         self.wake()
 
     def resume(self, job: Job) -> None:
-        self._share_pause(job, False)
+        if self.sharing is not None:
+            self.sharing.share_pause(job.name, False)
         with self.lock:
             self._resume_here(job)
         self.wake()
-
-    def _paused_in_store(self, name: str) -> bool:
-        """Whether the store says the job is paused (a pause survives restarts)."""
-        side = self.side
-        store = side.store if side is not None else None
-        if side is None or not hasattr(store, "paused"):
-            return False
-        try:
-            found = side._caller.call(lambda: set(store.paused([name])), side.timeout)  # type: ignore[union-attr]
-        except Exception as exc:
-            side.failed(exc, f"read whether {name!r} is paused")
-            return False
-        return name in found
-
-    def _share_pause(self, job: Job, paused: bool) -> None:
-        side = self.side
-        store = side.store if side is not None else None
-        if side is None or not hasattr(store, "set_paused"):
-            return
-        try:
-            side._caller.call(lambda: store.set_paused(job.name, paused), side.timeout)  # type: ignore[union-attr]
-        except Exception as exc:
-            side.failed(exc, f"share the {'pause' if paused else 'resume'} of {job.name!r}")
-            return
-        with self.lock:
-            (self._store_paused.add if paused else self._store_paused.discard)(job.name)
 
     def _pause_here(self, job: Job) -> None:
         """Under the lock: pause the job in this process."""
@@ -268,8 +233,7 @@ class Runtime:
             for grant in self._pending:
                 plan.add(grant)
             self._pending = []
-            if self.side is not None and (self._sync_at is None or now >= self._sync_at):
-                self._sync_at = now + timedelta(seconds=min(1.0, self.lease / 2))
+            if self.sharing is not None and self.sharing.due(now):
                 plan.sync = list(self.jobs)
             due = self.timetable.due(now)
             # Of fires due together, the usually quick ones first, so that a CPU-bound
@@ -299,7 +263,8 @@ class Runtime:
                     self._retry_given_up(job, retry, why)
                     continue
                 plan.add(Grant(job, slot, "retry", retry.attempt, claim=False))
-                self._unhold(name, retry.utc)  # the retry's fire holds it again
+                if self.sharing is not None:
+                    self.sharing.unhold(name, retry.utc)  # the retry's fire holds it again
         return plan
 
     def claim(self, plan: Plan) -> tuple[list[bool] | Unavailable, dict[str, Any]]:
@@ -312,16 +277,8 @@ class Runtime:
             pasts[job.name] = side.last_completed(job.name, plan.now)
         pairs = [(g.job.name, g.slot.utc) for g in plan.grants if g.claim]
         answer = side.claim(pairs, plan.now)
-        store = side.store
-        if plan.sync and hasattr(store, "paused"):
-            pasts[_PAUSED] = side.ask(plan.now, lambda: set(store.paused(plan.sync)))
-        if plan.sync and hasattr(store, "abandoned") and hasattr(store, "take_over"):
-
-            def take() -> list[tuple[str, datetime]]:
-                gone = store.abandoned(plan.sync)
-                return [(job, t) for job, t in gone if store.take_over(job, t)]
-
-            pasts[_ABANDONED] = side.ask(plan.now, take)
+        if plan.sync and self.sharing is not None:
+            pasts[_SHARED] = self.sharing.read(plan.sync, plan.now)
         return answer, pasts
 
     def commit(
@@ -358,7 +315,7 @@ class Runtime:
                     (g.claim and not unclaimed) or g.kind in ("rerun", "retry")
                 ):
                     fire.claimed = True
-                    self._hold(job.name, g.slot.utc)
+                    self.sharing.hold(job.name, g.slot.utc)  # type: ignore[union-attr]
                 if g.kind != "retry":
                     job.stats.queue(unclaimed=unclaimed)
                 if g.buffer:
@@ -457,9 +414,8 @@ class Runtime:
                     delay,
                 )
                 self._emit(RetryScheduled(job.name, fire.instant, fire.attempt + 1, due))
-            elif self.side is not None and (fire.claimed or fire.counts_instant):
-                self.side.recorder.submit(job.name, fire.utc)
-                self._unhold(job.name, fire.utc)
+            elif self.sharing is not None and (fire.claimed or fire.counts_instant):
+                self.sharing.complete(job.name, fire.utc)
             if self.side is not None and fire.run is not None:
                 self.side.recorder.run(fire.run)
             if delay_job and fire.counts_instant:
@@ -475,12 +431,11 @@ class Runtime:
 
     def fire_dropped(self, fire: Fire, why: str) -> None:
         """A fire never started: give its claim back, keep fixed-delay jobs going."""
-        if self.side is not None and fire.claimed:
+        if self.sharing is not None and fire.claimed:
             if fire.kind == "retry":  # its fire ran; the retries are given up: complete it
-                self.side.recorder.submit(fire.job_name, fire.utc)
+                self.sharing.complete(fire.job_name, fire.utc)
             else:  # never ran here: another process may still claim and run it
-                self.side.recorder.release(fire.job_name, fire.utc)
-            self._unhold(fire.job_name, fire.utc)
+                self.sharing.release(fire.job_name, fire.utc)
         if fire.counts_instant:
             self._emit(FireMissed(fire.job_name, fire.instant, fire.instant, 1, why))
             if fire.job.schedule.after_run(fire.utc) is not None:
@@ -664,38 +619,9 @@ class Runtime:
     def _caught_up(self, job: Job, last: datetime, now: datetime) -> None:
         """The instants between the job's last completion and its add(): run or count them."""
         end = self._first_utc.pop(job.name, None) or now
-        schedule: Schedule = job.schedule
-        first = schedule.next_after(last)
-        if first is None or first.astimezone(UTC) >= end:
-            return
-        latest = schedule.prev_before(end)
-        if latest is None:
-            return
-        window = job.options.catch_up
-        horizon = now - timedelta(seconds=window) if window is not None else None
-        run: list[Slot] = []
-        if job.options.coalesce:
-            if horizon is None or latest.astimezone(UTC) >= horizon:
-                run = [_slot(latest)]
-        else:
-            t = (
-                max(first.astimezone(UTC), horizon) - _TICK
-                if horizon is not None
-                else first.astimezone(UTC) - _TICK
-            )
-            while len(run) < 10_000:
-                nxt = schedule.next_after(t)
-                if nxt is None or nxt.astimezone(UTC) >= end:
-                    break
-                run.append(_slot(nxt))
-                t = nxt
-        from ._timetable import _count  # the timetable's bounded counter
-
-        upto = run[0].utc if run else end
-        count = _count(schedule, first.astimezone(UTC) - _TICK, upto - _TICK)
-        if count:
-            why = f"passed while no scheduler ran it (catch_up {window}s, coalesce {job.coalesce})"
-            self._missed(job, Missed(count, first, schedule.prev_before(upto) or first, why), now)
+        run, missed = catch_up(job.schedule, job.options, last, end, now)
+        if missed is not None:
+            self._missed(job, missed, now)
         for slot in run:
             self._pending.append(Grant(job, slot, "catch_up"))
 
@@ -708,25 +634,6 @@ class Runtime:
             self._retry_given_up(job, r, why)
         return dropped
 
-    def held(self) -> list[tuple[str, datetime]]:
-        """The claims this process holds (fires on their way or running, waiting retries)."""
-        with self._hold_lock:
-            return list(self._holding)
-
-    def _hold(self, name: str, utc: datetime) -> None:
-        with self._hold_lock:
-            key = (name, utc)
-            self._holding[key] = self._holding.get(key, 0) + 1
-
-    def _unhold(self, name: str, utc: datetime) -> None:
-        with self._hold_lock:
-            key = (name, utc)
-            left = self._holding.get(key, 0) - 1
-            if left > 0:
-                self._holding[key] = left
-            else:
-                self._holding.pop(key, None)
-
     def _retry_given_up(self, job: Job, retry: Retry, why: str) -> None:
         """A waiting retry dropped: count and log it; its instant ran (and failed), so
         its claim is completed."""
@@ -738,26 +645,27 @@ class Runtime:
             retry.instant.isoformat(),
             why,
         )
-        if self.side is not None:
-            self.side.recorder.submit(job.name, retry.utc)
-            self._unhold(job.name, retry.utc)
+        if self.sharing is not None:
+            self.sharing.complete(job.name, retry.utc)
 
     def _apply_shared(self, pasts: Mapping[str, Any], now: datetime) -> None:
         """Under the lock: pauses made by other processes, and abandoned instants taken over."""
-        paused = pasts.get(_PAUSED)
-        if isinstance(paused, set):
-            for name in paused - self._store_paused:
+        shared, sharing = pasts.get(_SHARED), self.sharing
+        if not isinstance(shared, Shared) or sharing is None:
+            return
+        if isinstance(shared.paused, set):
+            newly, resumed = sharing.pause_changes(shared.paused)
+            for name in newly:
                 job = self.jobs.get(name)
                 if job is not None and not job.paused:
                     logger.info("job %r: paused through the store (another process)", name)
                     self._pause_here(job)
-            for name in self._store_paused - paused:
+            for name in resumed:
                 job = self.jobs.get(name)
                 if job is not None and job.paused:
                     logger.info("job %r: resumed through the store (another process)", name)
                     self._resume_here(job)
-            self._store_paused = paused
-        taken = pasts.get(_ABANDONED)
+        taken = shared.taken
         if not isinstance(taken, list):
             return
         for name, instant in taken:
@@ -793,14 +701,7 @@ class Runtime:
                     shown.isoformat(),
                     why,
                 )
-                side = self.side
-                store = side.store if side is not None else None
-                if store is not None and hasattr(store, "resolve"):
-                    try:
-                        store.resolve(name, utc)
-                    except Exception as exc:
-                        if side is not None:
-                            side.failed(exc, f"resolve the abandoned claim of {name!r}")
+                sharing.resolve(name, utc)
 
     def _settle_dropped(self, dropped: list[tuple[Fire, str]]) -> None:
         for fire, why in dropped:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from ._options import JobOptions
 from ._schedule import Schedule
 
-__all__ = ["Due", "Missed", "Slot", "Timetable"]
+__all__ = ["Due", "Missed", "Slot", "Timetable", "catch_up"]
 
 logger = logging.getLogger("cronsec")
 UTC = timezone.utc
@@ -276,6 +276,49 @@ class Timetable:
         if spread and jitter:
             return Slot(instant, utc, utc + timedelta(seconds=self._rng.uniform(0, spread)))
         return Slot(instant, utc, utc)
+
+
+def catch_up(
+    schedule: Schedule, options: JobOptions, last: datetime, end: datetime, now: datetime
+) -> tuple[list[Slot], Missed | None]:
+    """After a restart: the instants between the last completion and ``end`` (the job's
+    first instant since it was added) that run, and the others, counted.
+
+    Coalesced, the latest runs if it is within ``catch_up`` seconds of now;
+    otherwise each one within it runs. The rest are counted, never walked.
+    """
+    first = schedule.next_after(last)
+    if first is None or first.astimezone(UTC) >= end:
+        return [], None
+    latest = schedule.prev_before(end)
+    if latest is None:
+        return [], None
+    window = options.catch_up
+    horizon = now - timedelta(seconds=window) if window is not None else None
+    run: list[Slot] = []
+    if options.coalesce:
+        if horizon is None or latest.astimezone(UTC) >= horizon:
+            run = [_plain(latest)]
+    else:
+        t = first.astimezone(UTC) if horizon is None else max(first.astimezone(UTC), horizon)
+        t -= _TICK
+        while len(run) < RUN_LIMIT:
+            nxt = schedule.next_after(t)
+            if nxt is None or nxt.astimezone(UTC) >= end:
+                break
+            run.append(_plain(nxt))
+            t = nxt
+    upto = run[0].utc if run else end
+    count = _count(schedule, first.astimezone(UTC) - _TICK, upto - _TICK)
+    if not count:
+        return run, None
+    why = f"passed while no scheduler ran it (catch_up {window}s, coalesce {options.coalesce})"
+    return run, Missed(count, first, None, why, upto)
+
+
+def _plain(instant: datetime) -> Slot:
+    utc = instant.astimezone(UTC)
+    return Slot(instant, utc, utc)
 
 
 def _span(slots: list[Slot], why: str) -> Missed:
