@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import inspect
 import logging
 import os
@@ -136,7 +137,7 @@ class AsyncExecutor:
             if self._closed:
                 fire.drop("the executor is shut down")
                 continue
-            if inspect.iscoroutinefunction(fire.func):
+            if _is_coroutine_function(fire.func):
                 self._eager(fire)
             else:
                 self.start()
@@ -469,6 +470,12 @@ class AsyncScheduler(Front):
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<AsyncScheduler {state}, {len(self._rt.jobs)} job(s)>"
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_coroutine_function(func: Any) -> bool:
+    """``inspect.iscoroutinefunction``, asked once per callable, not once per fire."""
+    return inspect.iscoroutinefunction(func)
 
 
 class _Resume:

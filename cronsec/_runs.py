@@ -14,16 +14,24 @@ __all__ = ["HISTORY", "Run", "RunLog", "this_host"]
 HISTORY = 100
 
 
-_host: tuple[int, str] = (-1, "")
+_host = ""
 
 
 def this_host() -> str:
     """``host:pid`` of this process: who ran a fire (computed once per process)."""
     global _host
-    pid = os.getpid()
-    if _host[0] != pid:
-        _host = (pid, f"{socket.gethostname()}:{pid}")
-    return _host[1]
+    if not _host:
+        _host = f"{socket.gethostname()}:{os.getpid()}"
+    return _host
+
+
+def _forget_host() -> None:
+    global _host
+    _host = ""
+
+
+if hasattr(os, "register_at_fork"):  # a forked child is another process: another pid
+    os.register_at_fork(after_in_child=_forget_host)
 
 
 class Run(NamedTuple):

@@ -130,6 +130,7 @@ class Runtime:
         self._pending: list[Grant] = []  # caught-up fires, claimed at the next step
         self._first_utc: dict[str, datetime | None] = {}
         self.done = threading.Condition(threading.Lock())  # notified as fires finish
+        self._done_waiters = 0  # how many wait on it (none: finishing needs no lock)
         self.sharing = Sharing(self.side) if self.side is not None else None
 
     # -- jobs ------------------------------------------------------------------
@@ -445,19 +446,28 @@ class Runtime:
 
     def fire_done(self, fire: Fire) -> None:
         """Mark a fire finished (ended or dropped, follow-ups done); wake who waits."""
-        with self.done:
-            fire.finished = True
-            self.done.notify_all()
+        fire.finished = True
+        if self._done_waiters:  # set before a waiter first tests: no wake-up is lost
+            with self.done:
+                self.done.notify_all()
 
     def done_wait(self, timeout: float) -> None:
         """Wait up to ``timeout`` for any fire to finish (the asyncio driver polls with it)."""
         with self.done:
-            self.done.wait(timeout)
+            self._done_waiters += 1
+            try:
+                self.done.wait(timeout)
+            finally:
+                self._done_waiters -= 1
 
     def wait_finished(self, fires: list[Fire], timeout: float | None = None) -> bool:
         """Wait until every one of ``fires`` finished (``run_pending``)."""
         with self.done:
-            return self.done.wait_for(lambda: all(f.finished for f in fires), timeout)
+            self._done_waiters += 1
+            try:
+                return self.done.wait_for(lambda: all(f.finished for f in fires), timeout)
+            finally:
+                self._done_waiters -= 1
 
     # -- stopping --------------------------------------------------------------
 
