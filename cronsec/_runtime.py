@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -39,6 +38,7 @@ from ._events import (
 from ._fire import Fire, Kind
 from ._job import Job
 from ._options import JobOptions, Overlap
+from ._overlap import Overlaps
 from ._retries import Retries, Retry
 from ._sharing import Shared, Sharing
 from ._timetable import Missed, Slot, Timetable, catch_up
@@ -124,8 +124,7 @@ class Runtime:
         self.jobs: dict[str, Job] = {}
         self.wake: Callable[[], None] = lambda: None  # set by the driver: re-read the deadline
         self._paused: set[str] = set()
-        self._buffers: dict[str, deque[Fire]] = {}
-        self._running: dict[str, list[Fire]] = {}  # started fires, for Overlap.CANCEL_OTHER
+        self.overlaps = Overlaps()
         self._catch_up: set[str] = set()  # jobs whose past the store has yet to tell
         self._pending: list[Grant] = []  # caught-up fires, claimed at the next step
         self._first_utc: dict[str, datetime | None] = {}
@@ -320,8 +319,7 @@ class Runtime:
                 if g.kind != "retry":
                     job.stats.queue(unclaimed=unclaimed)
                 if g.buffer:
-                    self._buffers.setdefault(job.name, deque()).append(fire)
-                    job.stats.count("buffered")
+                    self.overlaps.buffer(fire)
                 else:
                     fires.append(fire)
             if down and (not_fired or fired_anyway):
@@ -365,7 +363,7 @@ class Runtime:
         """Called by the gate once a fire started (for cancel_other, events)."""
         if fire.job.options.overlap is Overlap.CANCEL_OTHER:
             with self.lock:
-                self._running.setdefault(fire.job_name, []).append(fire)
+                self.overlaps.started(fire)
         if self.events.active:
             self._emit(
                 FireStarted(
@@ -381,11 +379,6 @@ class Runtime:
     def fire_ended(self, fire: Fire, outcome: Outcome, error: str | None) -> None:
         """A started fire ended: retry it, record its completion, start what waited for it."""
         job = fire.job
-        if fire.job.options.overlap is Overlap.CANCEL_OTHER:
-            with self.lock:
-                running = self._running.get(fire.job_name, [])
-                if fire in running:
-                    running.remove(fire)
         if self.events.active:
             last = job.runlog.list()[:1]
             took = (
@@ -398,7 +391,8 @@ class Runtime:
         retry = outcome in ("error", "timeout", "crashed") and fire.attempt < len(job.options.retry)
         retry = retry and fire.kind != "manual"
         delay_job = job.schedule.after_run(fire.utc) is not None
-        if not (retry or delay_job or self.side is not None or self._buffers.get(job.name)):
+        plain = job.options.overlap in (Overlap.SKIP, Overlap.ALLOW_ALL)
+        if plain and not (retry or delay_job or self.side is not None):
             return  # the common case needs nothing of the timer's lock
         follow: list[Fire] = []
         with self.lock:
@@ -421,10 +415,9 @@ class Runtime:
                 self.side.recorder.run(fire.run)
             if delay_job and fire.counts_instant:
                 self.timetable.run_ended(job.name, self.clock.now())
-            buffered = self._buffers.get(job.name)
-            if buffered:
-                follow.append(buffered.popleft())
-                job.stats.count("unbuffered")
+            nxt = self.overlaps.ended(fire)
+            if nxt is not None:
+                follow.append(nxt)
         if follow:
             self._submit(follow)
         if retry or delay_job:
@@ -476,11 +469,8 @@ class Runtime:
         with self.gate:
             self.stopped = True
         with self.lock:
-            buffered = [f for q in self._buffers.values() for f in q]
-            self._buffers.clear()
+            buffered = self.overlaps.take_all()
             retries = self.retries.take_all()
-        for fire in buffered:
-            fire.job.stats.count("unbuffered")
         for name, retry in retries:
             job = self.jobs.get(name)
             if job is not None:
@@ -499,82 +489,60 @@ class Runtime:
         return s.queued - s.buffered + s.running
 
     def _admit(self, job: Job, grant: Grant, plan: Plan) -> None:
-        """The overlap policy: grant, buffer, cancel the running one, or skip."""
+        """Apply the overlap policy to a due instant, and count what it decides."""
         o = job.options
-        pending = plan.running.get(job.name, 0)
-        active = self._active(job) + pending
-        if job.name in self._paused:
-            return
+        active = self._active(job) + plan.running.get(job.name, 0)
         if self.retries.count(job.name):
             # A regular fire is due: retries beyond max_instances give way to it.
             room = max(0, o.max_instances - 1 - active)
             for r in self.retries.take(job.name, keep=room):
                 self._retry_given_up(job, r, f"a newer fire (max_instances {o.max_instances})")
-        if o.overlap is Overlap.ALLOW_ALL or active < o.max_instances:
+        executor = self.executors.get(o.executor) if o.overlap is Overlap.CANCEL_OTHER else None
+        decision = self.overlaps.decide(job, active, executor)
+        instant = grant.slot.instant
+        if decision == "run":
             plan.add(grant)
-            return
-        if o.overlap is Overlap.SKIP:
-            if job.stats.queued - job.stats.buffered > 0 and job.stats.running < o.max_instances:
-                # What is in the way never started: it waits for a free worker. That is
-                # no run "still going": the new instant is missed for want of a worker.
-                job.stats.settle("miss")
-                job.stats.count("starved")
-                why = "no free worker: an earlier fire of this job still waits for one"
-                logger.warning(
-                    "job %r: fire for %s missed: %s (every worker busy; see the runs going)",
-                    job.name,
-                    grant.slot.instant.isoformat(),
-                    why,
-                )
-                self._emit(FireMissed(job.name, grant.slot.instant, grant.slot.instant, 1, why))
-                return
+        elif decision == "skip":
             job.stats.settle("skip")
             logger.info(
                 "job %r: fire for %s skipped: %d run(s) still going (max_instances %d)",
                 job.name,
-                grant.slot.instant.isoformat(),
+                instant.isoformat(),
                 job.stats.running,
                 o.max_instances,
             )
-            self._emit(FireSkipped(job.name, grant.slot.instant, "max_instances runs still going"))
-            return
-        if o.overlap is Overlap.CANCEL_OTHER:
-            running = list(self._running.get(job.name, ()))
-            executor = self.executors[o.executor]
-            for fire in running:
-                if executor.cancel(fire):
-                    logger.warning(
-                        "job %r: the run for %s cancelled for the fire for %s (cancel_other)",
-                        job.name,
-                        fire.instant.isoformat(),
-                        grant.slot.instant.isoformat(),
-                    )
+            self._emit(FireSkipped(job.name, instant, "max_instances runs still going"))
+        elif decision == "starved":
+            job.stats.settle("miss")
+            job.stats.count("starved")
+            why = "no free worker: an earlier fire of this job still waits for one"
+            logger.warning(
+                "job %r: fire for %s missed: %s (every worker busy; see the runs going)",
+                job.name,
+                instant.isoformat(),
+                why,
+            )
+            self._emit(FireMissed(job.name, instant, instant, 1, why))
+        else:  # buffer: it runs when a run ends; a full buffer loses its oldest
+            if self.overlaps.room(job, plan.buffering.get(job.name, 0)) <= 0:
+                self._make_room(job, plan, instant)
+            grant.buffer = True
+            grant.kind = "catch_up"  # runs when a run ends, however late: no grace check
             plan.add(grant)
+
+    def _make_room(self, job: Job, plan: Plan, newer: datetime) -> None:
+        """The job's buffer is full: its oldest instant is missed for the newer one."""
+        why = f"buffer full ({self.overlaps.limit(job)}); replaced by the fire for {newer}"
+        oldest = self.overlaps.oldest(job)
+        if oldest is not None:
+            oldest.drop(why)
             return
-        # BUFFER_ONE / BUFFER_ALL: wait for a run to end.
-        limit = 1 if o.overlap is Overlap.BUFFER_ONE else o.buffer_limit
-        queue = self._buffers.get(job.name, deque())
-        waiting = len(queue) + plan.buffering.get(job.name, 0)
-        if waiting >= limit:
-            if queue:
-                oldest = queue.popleft()
-                job.stats.count("unbuffered")
-                newer = grant.slot.instant.isoformat()
-                oldest.drop(f"buffer full ({limit}); replaced by the fire for {newer}")
-            else:
-                for g in plan.grants:
-                    if g.job is job and g.buffer:
-                        plan.grants.remove(g)
-                        plan.buffering[job.name] -= 1
-                        self._missed(
-                            job,
-                            Missed(1, g.slot.instant, g.slot.instant, f"buffer full ({limit})"),
-                            plan.now,
-                        )
-                        break
-        grant.buffer = True
-        grant.kind = "catch_up"  # runs when a run ends, however late: no grace check
-        plan.add(grant)
+        for g in plan.grants:  # the oldest is still in this step's plan
+            if g.job is job and g.buffer:
+                plan.grants.remove(g)
+                plan.buffering[job.name] -= 1
+                self._missed(job, Missed(1, g.slot.instant, g.slot.instant, why), plan.now)
+                return
 
     def _missed(self, job: Job, missed: Missed, now: datetime, *, log: bool = True) -> None:
         """Count missed instants; log them (WARNING) and tell the listeners."""
@@ -637,9 +605,7 @@ class Runtime:
 
     def _drop_waiting(self, job: Job, why: str) -> list[tuple[Fire, str]]:
         """Under the lock: take the job's buffered fires and waiting retries (removed/paused)."""
-        dropped = [(f, why) for f in self._buffers.pop(job.name, ())]
-        for _ in dropped:
-            job.stats.count("unbuffered")
+        dropped = [(f, why) for f in self.overlaps.take(job)]
         for r in self.retries.take(job.name):
             self._retry_given_up(job, r, why)
         return dropped
