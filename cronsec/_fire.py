@@ -186,10 +186,10 @@ class Fire:
             self.state = "ended"
         took = time.perf_counter() - self._began
         text = _error_text(error)
-        self.job.stats.end(outcome, took)
+        ended = self.rt.clock.now()
+        self.job.stats.end(outcome, took, ended)
         record = self._record
         if record is not None:
-            ended = self.rt.clock.now()
             final = Run(
                 record.job,
                 record.instant,

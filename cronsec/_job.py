@@ -180,6 +180,11 @@ class Job:
         return self.stats.running
 
     @property
+    def last_success(self) -> datetime | None:
+        """When the last run that returned without error ended (aware, UTC), or None."""
+        return self.stats.last_success
+
+    @property
     def lateness(self) -> Lateness:
         """Seconds from each fire's scheduled instant to its start (zeros before the first)."""
         return self.stats.lateness

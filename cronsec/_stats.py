@@ -8,15 +8,21 @@ other counter (errors, timeouts, retries, ...) describes runs, not instants.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 from collections import deque
+from datetime import datetime
 from typing import Literal, NamedTuple
 
-__all__ = ["LATENESS_WINDOW", "End", "JobStats", "Lateness", "Settle"]
+__all__ = ["DURATION_BUCKETS", "LATENESS_WINDOW", "End", "JobStats", "Lateness", "Settle"]
 
 # p99 lateness is computed over this many most recent fires.
 LATENESS_WINDOW = 1000
+# Upper bounds (seconds) of the run-duration histogram (Prometheus buckets; +Inf added).
+DURATION_BUCKETS = (
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600,
+)  # fmt: skip
 
 Settle = Literal["fire", "miss", "skip", "elsewhere"]
 End = Literal["ok", "error", "timeout", "cancelled", "crashed"]
@@ -66,6 +72,8 @@ class JobStats:
         self.abandoned = 0
         self.durations_sum = 0.0
         self.durations_n = 0
+        self.duration_buckets = [0] * (len(DURATION_BUCKETS) + 1)  # per bound, not cumulative
+        self.last_success: datetime | None = None  # when the last run that returned ended
         # Recent run time (seconds, moving average): quick jobs are handed out first.
         self.cost = 0.0
         self._late_n = 0
@@ -134,9 +142,13 @@ class JobStats:
                     self._late_max = late
                 self._late_window.append(late)
 
-    def end(self, outcome: End, took: float) -> None:
-        """A run ended."""
+    def end(self, outcome: End, took: float, ended: datetime | None = None) -> None:
+        """A run ended (at ``ended``, UTC)."""
+        bucket = bisect.bisect_left(DURATION_BUCKETS, took)
         with self._lock:
+            self.duration_buckets[bucket] += 1
+            if outcome == "ok" and ended is not None:
+                self.last_success = ended
             self.running -= 1
             if outcome == "error":
                 self.errors += 1

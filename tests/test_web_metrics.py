@@ -162,3 +162,20 @@ def test_metrics_without_prometheus_client_say_what_to_install(
     assert answer.status == 501
     assert 'pip install "cronsec[metrics]"' in answer.json()["error"]
     assert jobs.status == 200  # the rest works without it
+
+
+def test_every_run_is_in_the_duration_histogram_however_many_between_scrapes() -> None:
+    from cronsec import FakeClock, Scheduler
+
+    clock = FakeClock(datetime(2026, 5, 1, tzinfo=timezone.utc))
+    sched = Scheduler(tz="UTC", clock=clock)
+    job = sched.add("* * * * * *", lambda: None, name="busy")
+    for _ in range(250):  # more runs than the 100 the history keeps
+        clock.advance(1)
+        sched.run_pending()
+    samples = scrape(sched)
+    count = samples["cronsec_run_duration_seconds_count"][("job=busy",)]
+    inf = samples["cronsec_run_duration_seconds_bucket"][("job=busy", "le=+Inf")]
+    assert count == inf == job.fires == 250
+    success = samples["cronsec_last_success_timestamp_seconds"][("job=busy",)]
+    assert job.last_success is not None and success == job.last_success.timestamp()

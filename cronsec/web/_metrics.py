@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from .._stats import DURATION_BUCKETS
+
 try:
     from prometheus_client.core import (
         CounterMetricFamily,
@@ -33,7 +35,7 @@ from . import _view
 
 __all__ = ["BUCKETS", "SchedulerCollector", "exposition", "registry_for"]
 
-BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+BUCKETS = DURATION_BUCKETS
 """Upper bounds (seconds) of the run-duration histogram; +Inf is added."""
 
 _COUNTERS = {
@@ -84,12 +86,17 @@ class _Durations:
         self.seen = listed
 
     def cumulative(self) -> list[tuple[str, float]]:
-        out: list[tuple[str, float]] = []
-        running = 0
-        for bound, n in zip([*BUCKETS, float("inf")], self.buckets):
-            running += n
-            out.append(("+Inf" if bound == float("inf") else repr(float(bound)), running))
-        return out
+        return _cumulative(self.buckets)
+
+
+def _cumulative(buckets: list[int]) -> list[tuple[str, float]]:
+    """Per-bound counts as Prometheus's cumulative ``le`` buckets."""
+    out: list[tuple[str, float]] = []
+    running = 0
+    for bound, n in zip([*BUCKETS, float("inf")], buckets):
+        running += n
+        out.append(("+Inf" if bound == float("inf") else repr(float(bound)), running))
+    return out
 
 
 class SchedulerCollector:
@@ -167,9 +174,16 @@ class SchedulerCollector:
                 )
                 late_max.add_metric(label, float(getattr(figures, "max", 0.0)))
             runs = _view.own_runs_of(job)  # a shared store's history is every process's
-            hist = self._durations.setdefault(name, _Durations())
-            hist.feed(runs)
-            duration.add_metric(label, hist.cumulative(), hist.total)
+            stats = getattr(job, "stats", None)
+            counts = getattr(stats, "duration_buckets", None)
+            if counts is not None:  # the job counts every run itself: none is lost
+                duration.add_metric(
+                    label, _cumulative(list(counts)), float(getattr(stats, "durations_sum", 0.0))
+                )
+            else:
+                hist = self._durations.setdefault(name, _Durations())
+                hist.feed(runs)
+                duration.add_metric(label, hist.cumulative(), hist.total)
             ok = _view.last_success(job, runs)
             kept = self._last_ok.get(name)
             if ok is not None and (kept is None or ok > kept):
