@@ -230,3 +230,43 @@ def test_bad_arguments_are_refused_clearly() -> None:
         cron_count_between(unbound, naive, naive, 1.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="limit must be an int"):
         cron_count_between(unbound, naive, naive, True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.sampled_from(
+        [
+            "* * * * * *",
+            "*/5 * * * * *",
+            "1,31 * * * * *",
+            "0 */15 * * * *",
+            "0 0 * * * *",
+            "30 0 */2 * * *",
+            "0 0 0 * * *",
+            "*/7 * * * * *",
+            "0 0 9 * * mon-fri",
+        ]
+    ),  # fmt: skip
+    zone=st.sampled_from(["UTC", "Etc/GMT-5", "Etc/GMT+3"]),
+    start=st.integers(0, 10**7),
+    length=st.integers(0, 86_400),
+    fraction=st.sampled_from([0, 250_000]),
+)
+def test_a_schedule_counts_equally_spaced_instants_by_division(
+    text: str, zone: str, start: int, length: int, fraction: int
+) -> None:
+    """CronSchedule.count_between (division for equally spaced instants) against a walk."""
+    from cronsec._schedule import CronSchedule
+
+    expr = CronExpr(text, tz=zone)
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    a = base + timedelta(seconds=start, microseconds=fraction)
+    b = a + timedelta(seconds=length)
+    walked = 0
+    t = a
+    while True:  # the model: every instant, one at a time
+        t = expr.next(t)
+        if t > b:
+            break
+        walked += 1
+    assert CronSchedule(expr).count_between(a, b) == walked
