@@ -30,7 +30,6 @@ from ._executor import Fire as AnyFire
 from ._fire import Fire, set_current
 from ._front import Front, build_executor, resolve_executors
 from ._options import Options
-from ._scheduler import MAX_PREP, PER_FIRE, PREP
 from ._threads import call_fire
 
 if TYPE_CHECKING:
@@ -348,6 +347,8 @@ class AsyncScheduler(Front):
         rt = self._rt
         if not self.running:
             rt.open_gate()
+        if rt.sharing is not None:
+            await asyncio.to_thread(rt.sync, rt.clock.now())
         fires = await self._prepare(rt.clock.now())
         rt.submit(fires)
         with rt.lock:
@@ -373,8 +374,7 @@ class AsyncScheduler(Front):
                 self._touch(now)
                 wake_at = deadline
                 if deadline is not None and system:  # prepare before the instant
-                    lead = PREP + PER_FIRE * rt.timetable.due_count(deadline)
-                    wake_at = deadline - timedelta(seconds=min(lead, MAX_PREP))
+                    wake_at = deadline - timedelta(seconds=rt.lead(deadline))
                 if wake_at is None or now < wake_at:
                     timeout = 5.0 if wake_at is None else (wake_at - now).total_seconds()
                     await self._wait(min(timeout, 5.0) if system else min(timeout, POLL))
@@ -387,6 +387,8 @@ class AsyncScheduler(Front):
                 rt.submit(fires)
                 with rt.lock:
                     rt.timetable.look_ahead()
+                if rt.sharing is not None:  # the shared state, after the hand-over
+                    await asyncio.to_thread(rt.sync, clock.now())
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -110,6 +110,8 @@ class StoreSide:
         self.timeout = float(timeout)
         self.failures = 0
         """Store calls that failed (claims, catch-up reads, completions)."""
+        self.latency = 0.0
+        """Seconds the store's claims have lately taken (a slowly decaying maximum)."""
         self._count_lock = threading.Lock()
         self._caller = _Caller("cronsec-store")
         self.recorder = Recorder(self)
@@ -174,7 +176,11 @@ class StoreSide:
             if not all(isinstance(won, (bool, int)) for won in answer):
                 raise ValueError("claim_many answered something other than booleans")
 
+        began = time.perf_counter()
         result = self.ask(now, call, check)
+        took = time.perf_counter() - began
+        # A slowly decaying maximum: the timer prepares batches this much earlier.
+        self.latency = min(max(took, self.latency * 0.9), self.timeout)
         return result if isinstance(result, Unavailable) else [bool(w) for w in result]
 
     def last_completed(self, job: str, now: datetime) -> datetime | Unavailable | None:

@@ -155,10 +155,13 @@ def _fire_time_setter() -> Callable[[datetime | None], None]:
     return lambda instant: None
 
 
-def _work(conn: Connection) -> None:
+def _work(conn: Connection, nice: int = 0) -> None:
     """A worker's life: report ready, then run one pickled fire per message until told to stop."""
     # Ctrl-C reaches the whole process group; the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     set_fire_time = _fire_time_setter()
     conn.send(("ready", os.getpid()))
     while True:
@@ -228,9 +231,15 @@ class ProcessExecutor:
         *,
         name: str = "processes",
         mp_context: BaseContext | str | None = None,
+        nice: int = 5,
     ) -> None:
         if not isinstance(workers, int) or workers < 1:
             raise ValueError(f"a process pool needs at least one worker, got {workers!r}")
+        if not isinstance(nice, int) or isinstance(nice, bool) or not 0 <= nice <= 19:
+            raise ValueError(f"nice must be an int from 0 to 19, got {nice!r}")
+        # Workers run CPU-bound jobs below the scheduler's priority, so that on a busy
+        # machine the OS wakes the timer first and its lateness stays small.
+        self._nice = nice
         if mp_context is None:
             methods = multiprocessing.get_all_start_methods()
             mp_context = "forkserver" if "forkserver" in methods else "spawn"
@@ -386,7 +395,10 @@ class ProcessExecutor:
         """Start a new process in slot ``w`` (lock not held); it is idle once it says ready."""
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
-            target=_work, args=(child,), name=f"cronsec-{self.name}-{w.index}", daemon=False
+            target=_work,
+            args=(child, self._nice),
+            name=f"cronsec-{self.name}-{w.index}",
+            daemon=False,
         )
         try:
             process.start()

@@ -50,6 +50,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Runtime"]
 
+# A batch is prepared this long before its instant, plus PER_FIRE for each fire due
+# and the store's recent claim time, at most MAX_PREP.
+PREP = 0.002
+PER_FIRE = 20e-6
+MAX_PREP = 0.25
 # More jobs than this missing instants in one step get one summary WARNING line.
 SUMMARY = 20
 _SHARED = "\x00shared"  # the key of the shared-state read beside the jobs' pasts
@@ -78,7 +83,6 @@ class Plan:
     now: datetime
     grants: list[Grant] = field(default_factory=list)
     catch_up: list[Job] = field(default_factory=list)
-    sync: list[str] = field(default_factory=list)  # jobs whose shared state to read
     running: dict[str, int] = field(default_factory=dict)  # grants per job that will run
     buffering: dict[str, int] = field(default_factory=dict)  # grants per job to buffer
 
@@ -233,8 +237,6 @@ class Runtime:
             for grant in self._pending:
                 plan.add(grant)
             self._pending = []
-            if self.sharing is not None and self.sharing.due(now):
-                plan.sync = list(self.jobs)
             due = self.timetable.due(now)
             # Of fires due together, the usually quick ones first, so that a CPU-bound
             # run that starts with them cannot hold the GIL ahead of them.
@@ -277,8 +279,6 @@ class Runtime:
             pasts[job.name] = side.last_completed(job.name, plan.now)
         pairs = [(g.job.name, g.slot.utc) for g in plan.grants if g.claim]
         answer = side.claim(pairs, plan.now)
-        if plan.sync and self.sharing is not None:
-            pasts[_SHARED] = self.sharing.read(plan.sync, plan.now)
         return answer, pasts
 
     def commit(
@@ -330,7 +330,6 @@ class Runtime:
                     not_fired,
                     fired_anyway,
                 )
-            self._apply_shared(pasts, plan.now)
             for job in plan.catch_up:
                 past = pasts.get(job.name)
                 if isinstance(past, Unavailable) or job.name not in self._catch_up:
@@ -344,12 +343,40 @@ class Runtime:
         """Caught-up fires wait to be claimed (a second round of the same step)."""
         return bool(self._pending)
 
+    def lead(self, deadline: datetime) -> float:
+        """Seconds before an instant to start preparing its batch: a little, more for a big
+        batch, and what the store's claims have lately taken."""
+        latency = self.side.latency if self.side is not None else 0.0
+        n = self.timetable.due_count(deadline)
+        return min(PREP + PER_FIRE * n + 1.5 * latency, MAX_PREP)
+
+    def sync(self, now: datetime) -> None:
+        """Read the state other processes share through the store, when it is due.
+
+        Pauses and resumes made elsewhere, and claims abandoned by dead processes
+        (taken over here, run at the next step). Drivers call it after a batch was
+        handed over, never between preparing a batch and its instant.
+        """
+        sharing = self.sharing
+        if sharing is None or not sharing.due(now):
+            return
+        with self.lock:
+            names = list(self.jobs)
+        shared = sharing.read(names, now)  # store I/O, bounded, without the lock
+        with self.lock:
+            self._apply_shared({_SHARED: shared}, now)
+        if self._pending:
+            self.wake()
+
     def deadline(self) -> datetime | None:
-        """When a step is next needed: the earliest instant, retry or pending store answer."""
+        """When a step is next needed: the earliest instant, retry, pending store answer
+        or read of the shared state."""
         with self.lock:
             times = [
                 t for t in (self.timetable.deadline(), self.retries.deadline(self._paused)) if t
             ]
+            if self.sharing is not None and self.sharing.next_read is not None:
+                times.append(self.sharing.next_read)
             if self._pending:
                 times.append(self.clock.now())
             if self._catch_up:

@@ -37,10 +37,6 @@ UTC = timezone.utc
 
 # How long stop(wait=True) and run_pending() wait for completions to reach the store.
 FLUSH_TIMEOUT = 10.0
-# A batch is prepared this long before its instant, plus PER_FIRE for each fire due.
-PREP = 0.002
-PER_FIRE = 20e-6
-MAX_PREP = 0.25
 # The last stretch before an instant is spun, not slept (sleeps overshoot).
 SPIN = 0.0002
 # After a hand-over, how long the timer lets the workers take their fires before it
@@ -183,6 +179,7 @@ class Scheduler(Front):
         rt = self._rt
         if not self.running:
             rt.open_gate()
+        rt.sync(rt.clock.now())
         fires = self._prepare(rt.clock.now())
         rt.submit(fires)
         with rt.lock:
@@ -214,8 +211,7 @@ class Scheduler(Front):
         now = clock.now()
         wake_at: datetime | None = deadline
         if deadline is not None and self._precise:
-            lead = PREP + PER_FIRE * rt.timetable.due_count(deadline)
-            wake_at = deadline - timedelta(seconds=min(lead, MAX_PREP))
+            wake_at = deadline - timedelta(seconds=rt.lead(deadline))
         self._touch(now)
         if wake_at is None or now < wake_at:
             self._sleep(wake_at)
@@ -235,6 +231,7 @@ class Scheduler(Front):
             self._handed_over((when - clock.now()).total_seconds() + HANDOFF)
         with rt.lock:
             rt.timetable.look_ahead()
+        rt.sync(clock.now())  # the shared state: after the hand-over, off the critical path
 
     def _handed_over(self, timeout: float) -> None:
         """Let the workers take their fires before the timer computes anything more

@@ -116,8 +116,13 @@ class Sharing:
 
     # -- the periodic read -------------------------------------------------------------------
 
+    @property
+    def next_read(self) -> datetime | None:
+        """When the shared state is next read (None: at the first chance)."""
+        return self._sync_at
+
     def due(self, now: datetime) -> bool:
-        """Whether this step reads the shared state (every half lease, at most every second)."""
+        """Whether to read the shared state now (every half lease, at most every second)."""
         if self._sync_at is not None and now < self._sync_at:
             return False
         self._sync_at = now + timedelta(seconds=min(1.0, self.lease / 2))

@@ -141,7 +141,7 @@ class PostgresStore:
                 " (job, instant, owner, state, lease_until, claimed_at, token)"
                 f" SELECT j, i, %(owner)s, 0, n + %(lease)s, n, %(token)s"
                 f" FROM unnest(%(jobs)s::text[], %(instants)s::bigint[]) AS b(j, i),"
-                f" (SELECT {_NOW} AS n) AS t"
+                f" (SELECT {_NOW} AS n) AS t ORDER BY j, i"  # one lock order: no deadlock
                 " ON CONFLICT (job, instant) DO NOTHING RETURNING job, instant"
             ),
             "mine": (
@@ -245,12 +245,15 @@ class PostgresStore:
         rows = check_pairs(claims)
         if not rows:
             return []
+        # Every process inserts in one order (by key), so that two batches that meet on
+        # the unique index wait for each other instead of deadlocking.
+        ordered = sorted(set(rows))
         params = {
             "owner": self.owner,
             "lease": self._lease,
             "token": uuid.uuid4().hex,
-            "jobs": [job for job, _ in rows],
-            "instants": [s for _, s in rows],
+            "jobs": [job for job, _ in ordered],
+            "instants": [s for _, s in ordered],
         }
 
         def work(conn: Any, retried: bool) -> set[tuple[str, int]]:
