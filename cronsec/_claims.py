@@ -110,8 +110,9 @@ class StoreSide:
         self.timeout = float(timeout)
         self.failures = 0
         """Store calls that failed (claims, catch-up reads, completions)."""
-        self.latency = 0.0
-        """Seconds the store's claims have lately taken (a slowly decaying maximum)."""
+        self.latency = min(0.05, self.timeout)
+        """Seconds the store's claims have lately taken (a slowly decaying maximum; the
+        first ones open connections, so it starts at 50 ms and comes down as measured)."""
         self._count_lock = threading.Lock()
         self._caller = _Caller("cronsec-store")
         self.recorder = Recorder(self)
