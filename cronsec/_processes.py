@@ -231,7 +231,7 @@ class ProcessExecutor:
         *,
         name: str = "processes",
         mp_context: BaseContext | str | None = None,
-        nice: int = 5,
+        nice: int = 10,
     ) -> None:
         if not isinstance(workers, int) or workers < 1:
             raise ValueError(f"a process pool needs at least one worker, got {workers!r}")
