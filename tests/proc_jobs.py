@@ -24,7 +24,12 @@ Address = tuple[str, int]
 def _tell(addr: Address, tag: str, **extra: Any) -> socket.socket:
     conn = socket.create_connection((addr[0], addr[1]), timeout=60)
     instant = cronsec.fire_time()
-    message = {"tag": tag, "pid": os.getpid(), "fire_time": instant and instant.isoformat()}
+    message = {
+        "tag": tag,
+        "pid": os.getpid(),
+        "fire_time": instant and instant.isoformat(),
+        "nice": os.nice(0) if hasattr(os, "nice") else None,
+    }
     conn.sendall(json.dumps({**message, **extra}).encode() + b"\n")
     return conn
 

@@ -219,6 +219,15 @@ def test_fire_time_is_the_instant_in_the_worker(pool: ProcessExecutor, inbox: In
     fire.wait()
 
 
+def test_workers_run_below_the_schedulers_priority(pool: ProcessExecutor, inbox: Inbox) -> None:
+    fire = StubFire(proc_jobs.report, inbox.addr, "nice")
+    pool.submit([fire])
+    assert inbox.get()["nice"] == os.nice(0) + 10  # the timer is woken first on busy cores
+    fire.wait()
+    with pytest.raises(ValueError, match="nice"):
+        ProcessExecutor(2, nice=25)
+
+
 def test_a_refused_gate_never_runs_the_callable(pool: ProcessExecutor, inbox: Inbox) -> None:
     refused = StubFire(proc_jobs.report, inbox.addr, "refused", pin=2, allow=False)
     after = StubFire(proc_jobs.report, inbox.addr, "after", pin=2)
