@@ -222,7 +222,7 @@ def test_fire_time_is_the_instant_in_the_worker(pool: ProcessExecutor, inbox: In
 def test_workers_run_below_the_schedulers_priority(pool: ProcessExecutor, inbox: Inbox) -> None:
     fire = StubFire(proc_jobs.report, inbox.addr, "nice")
     pool.submit([fire])
-    assert inbox.get()["nice"] == os.nice(0) + 10  # the timer is woken first on busy cores
+    assert inbox.get()["nice"] == min(os.nice(0) + 10, 19)  # the timer is woken first
     fire.wait()
     with pytest.raises(ValueError, match="nice"):
         ProcessExecutor(2, nice=25)
