@@ -75,4 +75,3 @@ __all__ = [
     "start",
 ]
 __version__ = "0.2.0.dev0"
-
