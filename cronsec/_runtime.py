@@ -316,7 +316,7 @@ class Runtime:
                 ):
                     fire.claimed = True
                     self.sharing.hold(job.name, g.slot.utc)  # type: ignore[union-attr]
-                if g.kind != "retry":
+                if g.kind in ("fire", "catch_up"):  # an instant on its way (not a re-run)
                     job.stats.queue(unclaimed=unclaimed)
                 if g.buffer:
                     self.overlaps.buffer(fire)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from timer_helpers import Recorder, utc
@@ -71,3 +71,34 @@ def test_a_pause_is_shared_through_the_store_and_survives_a_restart(tmp_path: Pa
     a.run_pending()
     b.run_pending()
     assert ja.fires + jb.fires == 1  # the instant after the resume, once
+
+
+class Abandoning(SQLiteStore):
+    """A store that reports one claim as abandoned (its process died), once."""
+
+    gone: list[tuple[str, datetime]] = []
+
+    def abandoned(self, jobs: object, now: object = None) -> list[tuple[str, datetime]]:
+        gone, type(self).gone = type(self).gone, []
+        return gone
+
+    def take_over(self, job: str, instant: datetime) -> bool:
+        return True
+
+
+def test_an_abandoned_instant_is_rerun_once_and_the_job_goes_on(tmp_path: Path) -> None:
+    clock = FakeClock(T0)
+    store = Abandoning(tmp_path / "a.db")
+    sched = Scheduler(tz="UTC", clock=clock, store=store)
+    rec = Recorder()
+    job = sched.add("* * * * * *", rec, name="j")
+    Abandoning.gone = [("j", T0 - timedelta(seconds=5))]  # a dead process's claim
+    for _ in range(3):
+        clock.advance(1)
+        sched.run_pending()
+    assert rec.utc.count(T0 - timedelta(seconds=5)) == 1  # re-run here, once
+    assert job.abandoned == 1
+    # The re-run is no instant of its own; it took the one run place (max_instances 1)
+    # at 00:00:01, so that instant was skipped; the job's instants go on after it.
+    assert [t for t in rec.utc if t > T0] == [T0 + timedelta(seconds=s) for s in (2, 3)]
+    assert (job.fires, job.skips, job.stats.queued) == (2, 1, 0)
