@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from timer_helpers import Recorder, utc
 
@@ -76,7 +77,7 @@ def test_a_pause_is_shared_through_the_store_and_survives_a_restart(tmp_path: Pa
 class Abandoning(SQLiteStore):
     """A store that reports one claim as abandoned (its process died), once."""
 
-    gone: list[tuple[str, datetime]] = []
+    gone: ClassVar[list[tuple[str, datetime]]] = []
 
     def abandoned(self, jobs: object, now: object = None) -> list[tuple[str, datetime]]:
         gone, type(self).gone = type(self).gone, []
