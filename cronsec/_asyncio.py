@@ -28,7 +28,7 @@ from ._clock import Clock, SystemClock
 from ._executor import Executor, Outcome, ShutdownReport
 from ._executor import Fire as AnyFire
 from ._fire import Fire, set_current
-from ._front import Front, build_executor, resolve_executors
+from ._front import Front, LazyExecutors, build_executor, resolve_executors
 from ._options import Options
 from ._threads import call_fire
 
@@ -260,7 +260,7 @@ class AsyncScheduler(Front):
             store_backoff=store_backoff,
             store_timeout=store_timeout,
             specs=specs,
-            executors=_Executors(self),
+            executors=LazyExecutors(self),
             shutdown_timeout=shutdown_timeout,
             health_file=health_file,
             stall_threshold=stall_threshold,
@@ -447,27 +447,12 @@ class AsyncScheduler(Front):
         if self._loop is not None:
             self._executor_for(name)
 
-    def _executor_for(self, name: str) -> Executor | None:
-        executor = self._executors.get(name)
-        if executor is not None:
-            return executor
-        spec = self._specs.get(name)
-        if spec is None:
-            return None
-        if isinstance(spec, str) and spec != name:
-            shared = self._executor_for(spec)
-            if shared is not None:
-                self._executors[name] = shared
-            return shared
-        if spec == "async":
-            if self._loop is None:
-                raise RuntimeError("AsyncScheduler: use it from a running event loop")
-            executor = AsyncExecutor(self._loop, self.max_workers)
-        else:
-            executor = build_executor(spec, self.max_workers)
-        executor.start()
-        self._executors[name] = executor
-        return executor
+    def _build(self, spec: str | Executor) -> Executor:
+        if spec != "async":
+            return build_executor(spec, self.max_workers)
+        if self._loop is None:
+            raise RuntimeError("AsyncScheduler: use it from a running event loop")
+        return AsyncExecutor(self._loop, self.max_workers)
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -520,20 +505,3 @@ async def _until(when: datetime) -> None:
         await asyncio.sleep(remaining - 0.0015)
     while time.time() < target:
         pass
-
-
-class _Executors(Mapping[str, Executor]):
-    def __init__(self, sched: AsyncScheduler) -> None:
-        self._sched = sched
-
-    def __getitem__(self, name: str) -> Executor:
-        executor = self._sched._executor_for(name)
-        if executor is None:
-            raise KeyError(name)
-        return executor
-
-    def __iter__(self) -> Any:
-        return iter(dict(self._sched._executors))
-
-    def __len__(self) -> int:
-        return len(self._sched._executors)

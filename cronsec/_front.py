@@ -10,6 +10,7 @@ import functools
 import inspect
 import logging
 import os
+import weakref
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
@@ -88,10 +89,9 @@ def build_executor(spec: str | Executor, max_workers: int) -> Executor:
         from ._threads import ThreadExecutor
 
         return ThreadExecutor(max_workers)
-    from ._processes import ProcessExecutor  # type: ignore[import-not-found,unused-ignore]
+    from ._processes import ProcessExecutor
 
-    executor: Executor = ProcessExecutor(os.cpu_count() or 2)
-    return executor
+    return ProcessExecutor(os.cpu_count() or 2)
 
 
 class Front:
@@ -103,6 +103,7 @@ class Front:
 
     _rt: Runtime
     _specs: dict[str, str | Executor]
+    _executors: dict[str, Executor]
     max_workers: int
     shutdown_timeout: float
     health_file: str | None
@@ -486,7 +487,7 @@ class Front:
                 "an AsyncScheduler); a thread cannot be stopped"
             )
         if kind == "processes":
-            from ._processes import check_picklable  # type: ignore[import-not-found,unused-ignore]
+            from ._processes import check_picklable
 
             check_picklable(func, args, kwargs)
         elif kind == "threads" and inspect.iscoroutinefunction(func):
@@ -525,8 +526,56 @@ class Front:
                 kept,
             )
 
+    def _executor_for(self, name: str) -> Executor | None:
+        """The executor of that name, built and started on first use."""
+        executor = self._executors.get(name)
+        if executor is not None:
+            return executor
+        spec = self._specs.get(name)
+        if spec is None:
+            return None
+        if isinstance(spec, str) and spec != name:
+            shared = self._executor_for(spec)  # "default": "threads" is the threads pool
+            if shared is not None:
+                self._executors[name] = shared
+            return shared
+        executor = self._build(spec)
+        executor.start()
+        self._executors[name] = executor
+        return executor
+
+    def _build(self, spec: str | Executor) -> Executor:
+        """An executor object for a spec (each driver knows its own kinds)."""
+        return build_executor(spec, self.max_workers)
+
     def _ready(self, name: str) -> None:
         """Hook for drivers: a job on executor ``name`` was added (start it if running)."""
+
+
+class LazyExecutors(Mapping[str, Executor]):
+    """A scheduler's executors as the runtime sees them: built on first use.
+
+    It holds the scheduler weakly, so a scheduler dropped without ``stop()``
+    can still be collected (and its workers freed).
+    """
+
+    def __init__(self, sched: Front) -> None:
+        self._sched = weakref.ref(sched)
+
+    def __getitem__(self, name: str) -> Executor:
+        sched = self._sched()
+        executor = sched._executor_for(name) if sched is not None else None
+        if executor is None:
+            raise KeyError(name)
+        return executor
+
+    def __iter__(self) -> Any:
+        sched = self._sched()
+        return iter(dict(sched._executors) if sched is not None else {})
+
+    def __len__(self) -> int:
+        sched = self._sched()
+        return len(sched._executors) if sched is not None else 0
 
 
 def _default_name(func: Callable[..., Any]) -> str:

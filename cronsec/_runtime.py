@@ -446,7 +446,7 @@ class Runtime:
             if nxt is not None:
                 follow.append(nxt)
         if follow:
-            self._submit(follow)
+            self.submit(follow)
         if retry or delay_job:
             self.wake()
 
@@ -730,8 +730,6 @@ class Runtime:
             if hold is None or not hold(group, at):
                 later += group
         return later
-
-    _submit = submit
 
     def _emit(self, event: Any) -> None:
         if self.events.active:

@@ -18,12 +18,12 @@ import threading
 import weakref
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._clock import Clock, SystemClock
 from ._executor import Executor
 from ._fire import Fire
-from ._front import Front, build_executor, resolve_executors
+from ._front import Front, LazyExecutors, resolve_executors
 from ._options import Options
 from .stores._base import Store
 
@@ -88,7 +88,7 @@ class Scheduler(Front):
             store_backoff=store_backoff,
             store_timeout=store_timeout,
             specs=resolve_executors(executors, max_workers),
-            executors=_Lazy(self),
+            executors=LazyExecutors(self),
             shutdown_timeout=shutdown_timeout,
             health_file=health_file,
             stall_threshold=stall_threshold,
@@ -284,52 +284,9 @@ class Scheduler(Front):
         if self.running:
             self._executor_for(name)
 
-    def _executor_for(self, name: str) -> Executor | None:
-        """The executor of that name, built and started on first use."""
-        executor = self._executors.get(name)
-        if executor is None:
-            spec = self._specs.get(name)
-            if spec is None:
-                return None
-            if isinstance(spec, str) and spec != name:
-                shared = self._executor_for(spec)  # "default": "threads" is the threads pool
-                if shared is not None:
-                    self._executors[name] = shared
-                return shared
-            executor = build_executor(spec, self.max_workers)
-            executor.start()
-            self._executors[name] = executor
-        return executor
-
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<Scheduler {state}, {len(self._rt.jobs)} job(s)>"
-
-
-class _Lazy(Mapping[str, Executor]):
-    """The scheduler's executors as the runtime sees them: built on first use."""
-
-    def __init__(self, sched: Scheduler) -> None:
-        self._sched = weakref.ref(sched)
-
-    def __getitem__(self, name: str) -> Executor:
-        sched = self._sched()
-        executor = sched._executor_for(name) if sched is not None else None
-        if executor is None:
-            raise KeyError(name)
-        return executor
-
-    def __iter__(self) -> Any:
-        sched = self._sched()
-        return iter(dict(sched._executors) if sched is not None else {})
-
-    def __len__(self) -> int:
-        sched = self._sched()
-        return len(sched._executors) if sched is not None else 0
-
-    def values(self) -> Any:
-        sched = self._sched()
-        return list(sched._executors.values()) if sched is not None else []
 
 
 def _shutdown_all(executors: dict[str, Executor]) -> None:
