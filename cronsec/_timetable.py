@@ -113,6 +113,9 @@ class Timetable:
             start = entry.last_utc  # a clock stepped back while paused fires nothing twice
         if not entry.waiting:
             entry.slot = self._slot_after(entry, start)
+            if entry.slot is None:  # a fixed delay past its first run: rest, then run
+                again = entry.schedule.after_run(start)
+                entry.slot = None if again is None else self._slot_of(entry, again)
             entry.after_known = False
         return entry.slot
 

@@ -143,3 +143,18 @@ def wait_until(predicate: object, timeout: float = 10.0) -> bool:
     from timer_helpers import wait_for
 
     return wait_for(predicate, timeout)  # type: ignore[arg-type]
+
+
+def test_a_fixed_delay_job_resumed_after_its_first_run_rests_then_runs_again() -> None:
+    clock, sched = make(T0)
+    rec = Recorder(clock)
+    job = sched.add(Interval(seconds=2, mode="delay"), rec, name="d")
+    clock.set(sched.run_pending())  # type: ignore[arg-type]
+    sched.run_pending()  # the first run, at 00:00:02
+    job.pause()
+    clock.advance(10)
+    job.resume()  # from now: one delay of rest, then a run
+    assert job.next_fire == T0 + timedelta(seconds=14)
+    clock.set(job.next_fire)
+    sched.run_pending()
+    assert rec.utc == [T0 + timedelta(seconds=2), T0 + timedelta(seconds=14)]
