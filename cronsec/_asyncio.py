@@ -132,48 +132,67 @@ class AsyncExecutor:
         return ShutdownReport(finished, cancelled, abandoned, len(dropped))
 
     def _spawn(self, fires: list[AnyFire]) -> None:
+        ended: list[tuple[AnyFire, Outcome, BaseException | None]] = []
         for fire in fires:
             if self._closed:
                 fire.drop("the executor is shut down")
                 continue
             if _is_coroutine_function(fire.func):
-                self._eager(fire)
+                done = self._eager(fire)
+                if done is not None:
+                    ended.append(done)
             else:
                 self.start()
                 assert self._pool is not None
                 self._waiting.add(fire)
                 self._loop.run_in_executor(self._pool, self._run_sync, fire)
+        # The bookkeeping of the runs that finished at once, after every callable of the
+        # batch has started (their start and end times were noted as they happened).
+        for fire, outcome, error in ended:
+            fire.started()  # type: ignore[attr-defined]
+            fire.end(outcome, error)
 
-    def _eager(self, fire: AnyFire) -> None:
+    def _eager(self, fire: AnyFire) -> tuple[AnyFire, Outcome, BaseException | None] | None:
         """Start a coroutine job at once, on the loop, up to its first suspension.
 
         One that finishes without suspending needs no task at all (a few
         microseconds instead of a task's tens); one that suspends goes on as a
         task, which is what a timeout or ``cancel`` then acts on.
         """
+        # Fires of this scheduler split the gate from the bookkeeping (`Fire.gate`,
+        # `Fire.started`): a run that ends at once is counted after the batch started.
+        split = hasattr(fire, "gate") and hasattr(fire, "mark_end")
         try:
-            if not fire.begin():
-                return
+            if not (fire.gate() if split else fire.begin()):  # type: ignore[attr-defined]
+                return None
         except Exception:
             logger.exception("cronsec async executor: unexpected error around %r", fire)
-            return
+            return None
         set_current(fire.instant)
         try:
             coro = fire.func(*fire.args, **fire.kwargs)
             try:
                 yielded = coro.send(None)
             except StopIteration:
-                fire.end("ok", None)
-                return
+                if not split:
+                    fire.end("ok", None)
+                    return None
+                fire.mark_end()  # type: ignore[attr-defined]
+                return fire, "ok", None
             except Exception as exc:
+                if split:
+                    fire.started()  # type: ignore[attr-defined]
                 logger.exception(
                     "job %r raised (fire for %s)", fire.job_name, fire.instant.isoformat()
                 )
                 fire.end("error", exc)
-                return
+                return None
+            if split:
+                fire.started()  # type: ignore[attr-defined]
             # Suspended: the task made now copies this context, fire_time() included.
             task = self._loop.create_task(self._run(fire, _Resume(coro, yielded)))
             self._tasks[fire] = task
+            return None
         finally:
             set_current(None)
 

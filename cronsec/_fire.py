@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol
 
 from ._runs import Run, this_host
@@ -77,6 +77,8 @@ class Fire:
     __slots__ = (
         "_began",
         "_record",
+        "_start",
+        "_took",
         "args",
         "attempt",
         "claimed",
@@ -120,6 +122,8 @@ class Fire:
         self.pin = job.options.pin
         self.state: Literal["queued", "started", "ended", "dropped"] = "queued"
         self._began = 0.0
+        self._start: datetime | None = None
+        self._took: float | None = None  # set by mark_end: the run's end, reported later
         self._record: Run | None = None
         self.finished = False  # ended or dropped, and every follow-up done
         self.claimed = False  # this process holds the store's claim on the instant
@@ -131,9 +135,19 @@ class Fire:
 
     def begin(self) -> bool:
         """The gate: start now, or drop (counted, logged) if it must not start any more."""
+        if not self.gate():
+            return False
+        self.started()
+        return True
+
+    def gate(self) -> bool:
+        """The gate alone: False (dropped, counted) or True (started: `started` must follow).
+
+        The asyncio executor passes every fire of a batch through the gate and
+        starts its coroutine first, and does the bookkeeping (`started`) after.
+        """
         rt, job = self.rt, self.job
         now = rt.clock.now()
-        late = (now - self.utc).total_seconds()
         why = ""
         with rt.gate:
             if self.state != "queued":
@@ -150,15 +164,24 @@ class Fire:
                 and grace is not None
                 and (now - self.target).total_seconds() > grace
             ):
+                late = (now - self.utc).total_seconds()
                 why = f"no free worker for {late:.3f}s (misfire_grace {grace}s)"
             self.state = "dropped" if why else "started"
         if why:
             self._settle_dropped(why, starved=why.startswith("no free worker"))
             return False
         self._began = time.perf_counter()
+        self._start = now
+        return True
+
+    def started(self) -> None:
+        """The bookkeeping of a start: counters, lateness, the run record, listeners."""
+        rt, job, now = self.rt, self.job, self._start
+        assert now is not None, "started() follows a gate() that passed"
+        late = (now - self.utc).total_seconds() if self.kind == "fire" else None
         job.stats.start(
             "fire" if self.counts_instant else self.kind,  # type: ignore[arg-type]
-            late if self.kind == "fire" else None,
+            late,
             queued=self.counts_instant,
         )
         if self.counts_instant:
@@ -175,8 +198,7 @@ class Fire:
             this_host(),
         )
         job.runlog.add(self._record)
-        rt.fire_started(self, late if self.kind == "fire" else None)
-        return True
+        rt.fire_started(self, late)
 
     def end(self, outcome: Outcome, error: BaseException | str | None = None) -> None:
         """Report how the run ended: counters, history, then the scheduler's follow-ups."""
@@ -184,9 +206,12 @@ class Fire:
             if self.state != "started":
                 return
             self.state = "ended"
-        took = time.perf_counter() - self._began
+        took = time.perf_counter() - self._began if self._took is None else self._took
         text = _error_text(error)
-        ended = self.rt.clock.now()
+        if self._took is not None and self._start is not None:  # noted by mark_end
+            ended = self._start + timedelta(seconds=took)
+        else:
+            ended = self.rt.clock.now()
         self.job.stats.end(outcome, took, ended)
         record = self._record
         if record is not None:
@@ -207,6 +232,14 @@ class Fire:
             self.rt.fire_ended(self, outcome, text)
         finally:
             self.rt.fire_done(self)
+
+    def mark_end(self) -> None:
+        """Note the moment the run ended, for an `end` reported a little later.
+
+        The asyncio executor starts every coroutine of a batch first and does
+        their bookkeeping after, so that no callable waits for another's.
+        """
+        self._took = time.perf_counter() - self._began  # the end instant is derived later
 
     @property
     def run(self) -> Run | None:
