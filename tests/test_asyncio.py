@@ -211,3 +211,28 @@ def test_async_scheduler_options_match_the_threaded_one() -> None:
     assert list(a) == list(t)
     with pytest.raises(ValueError, match="max_instances"):
         AsyncScheduler(max_instances=0)
+
+
+def test_a_batch_of_coroutines_is_counted_and_recorded_after_it_started() -> None:
+    async def main() -> None:
+        clock, sched = make()
+        started: list[int] = []
+
+        def job_for(k: int) -> Any:
+            async def job() -> None:
+                started.append(k)
+
+            return job
+
+        jobs = [sched.add("* * * * * *", job_for(k), name=f"j{k}") for k in range(5)]
+        clock.advance(1.5)  # half a second late
+        await sched.run_pending()
+        assert sorted(started) == [0, 1, 2, 3, 4]
+        for job in jobs:
+            (run,) = job.runs
+            assert run.outcome == "ok" and run.started == T0 + timedelta(seconds=1.5)
+            assert run.ended is not None and run.ended >= run.started
+            assert job.lateness.n == 1 and job.lateness.last == pytest.approx(0.5)
+            assert (job.fires, job.running, job.stats.queued) == (1, 0, 0)
+
+    run(main())
