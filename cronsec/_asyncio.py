@@ -149,8 +149,11 @@ class AsyncExecutor:
         # The bookkeeping of the runs that finished at once, after every callable of the
         # batch has started (their start and end times were noted as they happened).
         for fire, outcome, error in ended:
-            fire.started()  # type: ignore[attr-defined]
-            fire.end(outcome, error)
+            try:
+                fire.started()  # type: ignore[attr-defined]
+                fire.end(outcome, error)
+            except Exception:  # a bug, not the job's: the other fires still get theirs
+                logger.exception("cronsec async executor: unexpected error around %r", fire)
 
     def _eager(self, fire: AnyFire) -> tuple[AnyFire, Outcome, BaseException | None] | None:
         """Start a coroutine job at once, on the loop, up to its first suspension.
