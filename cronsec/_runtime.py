@@ -407,10 +407,8 @@ class Runtime:
         """A started fire ended: retry it, record its completion, start what waited for it."""
         job = fire.job
         if self.events.active:
-            last = job.runlog.list()[:1]
-            took = (
-                (last[0].ended - last[0].started).total_seconds() if last and last[0].ended else 0.0
-            )
+            run = fire.run  # this fire's record (the job's newest may be another's)
+            took = (run.ended - run.started).total_seconds() if run and run.ended else 0.0
             if outcome == "ok":
                 self._emit(FireFinished(job.name, fire.instant, took, fire.attempt))
             else:
@@ -740,8 +738,3 @@ class Runtime:
         self._emit(
             StoreRecovered(store, seconds) if up else StoreUnavailableEvent(store, error, seconds)
         )
-
-
-def _slot(instant: datetime) -> Slot:
-    utc = instant.astimezone(UTC)
-    return Slot(instant, utc, utc)

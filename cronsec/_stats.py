@@ -90,14 +90,7 @@ class JobStats:
     def settle(self, how: Settle, n: int = 1, *, unclaimed: bool = False) -> None:
         """``n`` instants end without being queued: missed, skipped, run elsewhere, or fired."""
         with self._lock:
-            if how == "fire":
-                self.fires += n
-            elif how == "miss":
-                self.misses += n
-            elif how == "skip":
-                self.skips += n
-            else:
-                self.elsewhere += n
+            self._end_instants(how, n)
             if unclaimed:
                 self.unclaimed += n
 
@@ -112,14 +105,20 @@ class JobStats:
         """A queued instant ends without starting (dropped at the gate, superseded)."""
         with self._lock:
             self.queued -= 1
-            if how == "miss":
-                self.misses += 1
-            elif how == "skip":
-                self.skips += 1
-            else:
-                self.elsewhere += 1
+            self._end_instants(how, 1)
             if starved:
                 self.starved += 1
+
+    def _end_instants(self, how: Settle, n: int) -> None:
+        """Under the lock: ``n`` instants end in the counter ``how`` names."""
+        if how == "fire":
+            self.fires += n
+        elif how == "miss":
+            self.misses += n
+        elif how == "skip":
+            self.skips += n
+        else:
+            self.elsewhere += n
 
     def start(self, kind: Start, late: float | None, *, queued: bool = True) -> None:
         """A run starts: a scheduled fire (its instant settles as a fire), a retry, a manual run."""
@@ -128,7 +127,7 @@ class JobStats:
                 self.queued -= 1
             self.running += 1
             if kind == "fire":
-                self.fires += 1
+                self._end_instants("fire", 1)
             elif kind == "retry":
                 self.retries += 1
             elif kind == "manual":
