@@ -8,6 +8,7 @@ days one by one.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Iterable
 from functools import lru_cache
@@ -98,10 +99,21 @@ def _full(length: int) -> int:
 
 
 _COMBOS = tuple((length, first) for length in range(28, 32) for first in range(7))
-# _WEEKS[first][w]: the days 1-31 that fall on weekday w when the 1st is weekday ``first``
-_WEEKS = tuple(
-    tuple(sum(1 << d for d in range(1 + (w - first) % 7, 32, 7)) for w in range(7))
-    for first in range(7)
+# A whole day field is one integer: the 28 masks side by side, a lane of _LANE bits each
+# (the width of an array item, so the integer's bytes are the DayTable's).
+_LANE = array(_TYPECODE).itemsize * 8
+
+
+def _lanes(masks: Iterable[int]) -> int:
+    return sum(mask << (_LANE * i) for i, mask in enumerate(masks))
+
+
+_EVERY_LANE = _lanes([1] * len(_COMBOS))  # times a mask: that mask in every lane
+_FULL = _lanes(_full(n) for n, _ in _COMBOS)  # every day of every month shape
+# The days that fall on weekday w, in every month shape: a weekday pattern per 1st
+_WEEKDAY_LANES = tuple(
+    _lanes(sum(1 << d for d in range(1 + (w - first) % 7, 32, 7)) for _, first in _COMBOS) & _FULL
+    for w in range(7)
 )
 
 
@@ -112,36 +124,29 @@ def _bits(values: Iterable[int]) -> int:
     return mask
 
 
-def _members(mask: int) -> tuple[int, ...]:
-    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+@lru_cache(maxsize=1024)
+def _dom_masks(days: int, items: tuple[DayItem, ...]) -> int:
+    """Day-of-month's fire days in each of the 28 month shapes, one lane each (SPEC 8.2)."""
+    lanes = days * _EVERY_LANE & _FULL  # plain days: those the month has
+    if items:
+        lanes |= _lanes(_day_of_month_mask((), items, n, w) for n, w in _COMBOS)
+    return lanes
 
 
 @lru_cache(maxsize=1024)
-def _dom_masks(days: int, items: tuple[DayItem, ...]) -> tuple[int, ...]:
-    """Day-of-month's fire days for each of the 28 month shapes (SPEC 8.2)."""
-    if not items:  # plain days depend on the month's length alone
-        by_length = [days & full for full in _FULLS_BY_LENGTH]
-        return tuple(by_length[n - 28] for n, _ in _COMBOS)
-    return tuple(days & _full(n) | _day_of_month_mask((), items, n, w) for n, w in _COMBOS)
+def _dow_masks(weekdays: int, items: tuple[DayItem, ...]) -> int:
+    """Day-of-week's fire days in each of the 28 month shapes, one lane each (SPEC 8.2)."""
+    lanes = 0
+    for weekday in range(7):
+        if weekdays >> weekday & 1:
+            lanes |= _WEEKDAY_LANES[weekday]
+    if items:
+        lanes |= _lanes(_day_of_week_mask((), items, n, w) for n, w in _COMBOS)
+    return lanes
 
 
-@lru_cache(maxsize=1024)
-def _dow_masks(weekdays: int, items: tuple[DayItem, ...]) -> tuple[int, ...]:
-    """Day-of-week's fire days for each of the 28 month shapes (SPEC 8.2)."""
-    plain = _members(weekdays)
-    by_first = []
-    for week in _WEEKS:  # the weekday of the 1st places every plain weekday
-        mask = 0
-        for weekday in plain:
-            mask |= week[weekday]
-        by_first.append(mask)
-    if not items:
-        return tuple(by_first[w] & _full(n) for n, w in _COMBOS)
-    return tuple(by_first[w] & _full(n) | _day_of_week_mask((), items, n, w) for n, w in _COMBOS)
-
-
-_FULLS_BY_LENGTH = [_full(n) for n in range(28, 32)]
-_FULLS = tuple(_full(n) for n, _ in _COMBOS)
+_TABLE_BYTES = len(_COMBOS) * _LANE // 8
+_SWAP = sys.byteorder == "big"
 
 
 @lru_cache(maxsize=1024)
@@ -150,13 +155,17 @@ def day_masks(
 ) -> tuple[DayTable, bytes]:
     """The 28 masks of fire days for the two day fields OR-ed per SPEC 2, and their bytes."""
     dom, dow = _dom_masks(days, day_items), _dow_masks(weekdays, weekday_items)
-    dom_restricted = dom != _FULLS
-    dow_restricted = dow != _FULLS
-    if dom_restricted and dow_restricted:
-        table = array(_TYPECODE, [a | b for a, b in zip(dom, dow)])
+    if dom == _FULL:  # day-of-month unrestricted: day-of-week decides (or neither does)
+        lanes = dow
+    elif dow == _FULL:
+        lanes = dom
     else:
-        table = array(_TYPECODE, dow if dow_restricted else dom)
-    return table, table.tobytes()
+        lanes = dom | dow
+    raw = lanes.to_bytes(_TABLE_BYTES, "little")
+    table = array(_TYPECODE, raw)
+    if _SWAP:
+        table.byteswap()
+    return table, raw
 
 
 def day_table(fields: Fields) -> DayTable:
@@ -169,8 +178,8 @@ def day_table(fields: Fields) -> DayTable:
 def is_restricted(fields: Fields, which: str) -> bool:
     """Whether day-of-month ("dom") or day-of-week ("dow") does not match every day."""
     if which == "dom":
-        return _dom_masks(_bits(fields.days), fields.day_items) != _FULLS
-    return _dow_masks(_bits(fields.weekdays), fields.weekday_items) != _FULLS
+        return _dom_masks(_bits(fields.days), fields.day_items) != _FULL
+    return _dow_masks(_bits(fields.weekdays), fields.weekday_items) != _FULL
 
 
 def _year_kinds(years: tuple[int, ...] | None) -> Iterable[int]:
@@ -198,7 +207,7 @@ def ever_fires(table: DayTable, months: int, years: tuple[int, ...] | None) -> b
     """Whether some allowed month (a bitmask) of some allowed year has a fire day."""
     if all(table):  # every month shape has a fire day: any month of any year will do
         return True
-    allowed = _members(months)
+    allowed = [month for month in range(1, 13) if months >> month & 1]
     for kind in _year_kinds(years):
         year = _kind_year(kind)
         if any(table[table_index(year, month)] for month in allowed):

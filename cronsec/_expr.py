@@ -27,21 +27,10 @@ def _compile(text: str) -> tuple[Search, tuple[Any, ...]]:
     found = _COMPILED.get(p)
     if found is not None:
         return found
-    seconds, minutes, hours, days, day_items, months, weekdays, weekday_items, years = p
+    seconds, minutes, hours, (days, day_items), months, (weekdays, weekday_items), years = p
     table, table_bytes = day_masks(days, day_items, weekdays, weekday_items)
     if not ever_fires(table, months, years):
-        fields = parse(text)
-        which = 3 if is_restricted(fields, "dom") else 5
-        token, position = fields.field_texts[which]
-        raise CronError(
-            "this expression can never fire (no allowed month"
-            + (" of an allowed year" if years else "")
-            + " has such a day)",
-            text=text,
-            field="day-of-month" if which == 3 else "day-of-week",
-            token=token,
-            position=max(position, 0),
-        )
+        raise _never_fires(text)
     runs = None if years is None else year_runs(years)
     search = Search(seconds, minutes, hours, months, table, runs)
     found = search, (seconds, minutes, hours, months, table_bytes, runs)
@@ -49,6 +38,22 @@ def _compile(text: str) -> tuple[Search, tuple[Any, ...]]:
         _COMPILED.clear()
     _COMPILED[p] = found
     return found
+
+
+def _never_fires(text: str) -> CronError:
+    """The error for an expression with no fire day, pointing at the restricting day field."""
+    fields = parse(text)
+    which = 3 if is_restricted(fields, "dom") else 5
+    token, position = fields.field_texts[which]
+    return CronError(
+        "this expression can never fire (no allowed month"
+        + (" of an allowed year" if fields.years else "")
+        + " has such a day)",
+        text=text,
+        field="day-of-month" if which == 3 else "day-of-week",
+        token=token,
+        position=max(position, 0),
+    )
 
 
 def _zone_key(zone: tzinfo | None) -> object:

@@ -73,23 +73,28 @@ _VALUE = r"(?:[0-9]+|[A-Za-z]+)"
 _ORDINARY = re.compile(rf"(?:(\*)|({_VALUE})(?:-({_VALUE}))?)(?:/([0-9]+))?", re.ASCII)
 _DOM_ITEM = re.compile(r"(L)(?:-([0-9]+))?(W)?|([0-9]+)W", re.ASCII | re.IGNORECASE)
 _DOW_ITEM = re.compile(rf"({_VALUE}?)(?:(L)|#([0-9]+))", re.ASCII | re.IGNORECASE)
-_FIELD = re.compile(r"[^ \t]+")
+
+
+class _Mistake(Exception):
+    """A mistake in one field body, ``offset`` characters into it; scan() places it."""
+
+    def __init__(self, reason: str, token: str, offset: int) -> None:
+        super().__init__(reason)
+        self.reason, self.token, self.offset = reason, token, offset
 
 
 class _Field:
-    """One field's text being parsed; raises CronError pointing into the whole text."""
+    """One field body being parsed; positions are offsets into the body."""
 
-    def __init__(self, text: str, spec: FieldSpec, body: str, start: int) -> None:
-        self.text, self.spec, self.body, self.start = text, spec, body, start
+    def __init__(self, spec: FieldSpec, body: str) -> None:
+        self.spec, self.body = spec, body
 
-    def fail(self, message: str, token: str, position: int) -> CronError:
-        return CronError(
-            message, text=self.text, field=self.spec.name, token=token, position=position
-        )
+    def fail(self, message: str, token: str, position: int) -> _Mistake:
+        return _Mistake(message, token, position)
 
     def items(self) -> list[tuple[str, int]]:
         """Split on commas; an empty item is an error pointing at its comma."""
-        parts, pos = [], self.start
+        parts, pos = [], 0
         for piece in self.body.split(","):
             parts.append((piece, pos))
             pos += len(piece) + 1
@@ -253,110 +258,38 @@ def _whole(text: str, message: str, token: str, position: int) -> CronError:
     return CronError(message, text=text, field=None, token=token, position=position)
 
 
-# (seconds, minutes, hours, days, day items, months, weekdays, weekday items, years):
-# each field's values as a bitmask, and the years as parse() gives them.
-Parsed = tuple[
-    int,
-    int,
-    int,
-    int,
-    tuple[DayItem, ...],
-    int,
-    int,
-    tuple[DayItem, ...],
-    Optional[tuple[int, ...]],
-]
-Body = tuple[int, tuple[DayItem, ...]]  # one field body's values (bitmask) and day items
+DayBody = tuple[int, tuple[DayItem, ...]]  # a day field: its plain days (bitmask), day items
+Years = Optional[tuple[int, ...]]  # None: every year
+# (second, minute, hour, day-of-month, month, day-of-week, year): plain fields as bitmasks
+Parsed = tuple[int, int, int, DayBody, int, DayBody, Years]
 
-# Each field body already parsed, per field (second .. day-of-week) and for the year:
-# a crontab repeats `*`, `0`, `*/5`, ... so most bodies of a new text are known.
-_BODIES: tuple[dict[str, Body], ...] = tuple({} for _ in range(6))
-_YEARS: dict[str, tuple[int, ...] | None] = {"*": None}
+# Each field body already parsed, per field: a crontab repeats `*`, `0`, `*/5`, ...
+# so most bodies of a new text are known, and a known body costs a lookup.
+_MEMOS: tuple[dict[str, Any], ...] = tuple({} for _ in SPECS)
+_MEMOS[6]["*"] = None  # every year: kept through evictions (five- and six-field texts)
 _MEMO_SIZE = 2048
 
 
 def scan(text: str) -> Parsed:
-    """Every field's values as bitmasks; a mistake is a CronError, as from parse().
-
-    A text made of field bodies seen before costs a split and a lookup per field;
-    anything else (a new body, a macro, a mistake) goes through ``_scan``, which
-    places errors in the text and remembers the bodies it parsed.
-    """
-    if text.__class__ is str and len(text) <= MAX_LENGTH:
-        bodies = [b for b in text.replace("\t", " ").split(" ") if b]
-        n = len(bodies)
-        if 5 <= n <= 7 and bodies[0][0] != "@":
-            if n == 5:
-                bodies.insert(0, "0")
-            memo = _BODIES
-            try:
-                s, mi, h = memo[0][bodies[0]], memo[1][bodies[1]], memo[2][bodies[2]]
-                dom, mo, dow = memo[3][bodies[3]], memo[4][bodies[4]], memo[5][bodies[5]]
-                years = _YEARS[bodies[6]] if n == 7 else None
-            except KeyError:
-                pass
-            else:
-                return (s[0], mi[0], h[0], dom[0], dom[1], mo[0], dow[0], dow[1], years)
-    return _scan(text)[0]
+    """Every field's values (bitmasks, day items, years); a mistake is a CronError."""
+    bodies = _bodies(text)
+    memos = _MEMOS
+    try:
+        return (
+            memos[0][bodies[0]],
+            memos[1][bodies[1]],
+            memos[2][bodies[2]],
+            memos[3][bodies[3]],
+            memos[4][bodies[4]],
+            memos[5][bodies[5]],
+            memos[6][bodies[6]],
+        )
+    except KeyError:
+        return _with_new_bodies(text, bodies)
 
 
-def _body(index: int, f: _Field) -> Body:
-    """One field body's bitmask and day items, parsed once and remembered."""
-    memo = _BODIES[index]
-    found = memo.get(f.body)
-    if found is None:
-        values, specials = _parse_field(f)
-        mask = 0
-        for value in values:
-            mask |= 1 << value
-        found = (mask, tuple(sorted(set(specials))))
-        if len(memo) >= _MEMO_SIZE:
-            _forget_half(memo)
-        memo[f.body] = found
-    return found
-
-
-def _forget_half(memo: dict[str, Any]) -> None:
-    """Make room in a full memo: the older half goes."""
-    for key in list(memo)[: len(memo) // 2]:
-        del memo[key]
-
-
-def _year_body(f: _Field) -> tuple[int, ...] | None:
-    if f.body in _YEARS:
-        return _YEARS[f.body]
-    years = sorted(set(_parse_field(f)[0]))
-    found = None if len(years) in (0, YEAR.high - YEAR.low + 1) else tuple(years)
-    if len(_YEARS) >= _MEMO_SIZE:
-        _forget_half(_YEARS)
-        _YEARS["*"] = None
-    _YEARS[f.body] = found
-    return found
-
-
-def _mask_values(mask: int) -> tuple[int, ...]:
-    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
-
-
-def parse(text: str) -> Fields:
-    """Parse expression text into field sets; every mistake is a CronError."""
-    p, found = _scan(text)
-    return Fields(
-        seconds=_mask_values(p[0]),
-        minutes=_mask_values(p[1]),
-        hours=_mask_values(p[2]),
-        days=_mask_values(p[3]),
-        day_items=p[4],
-        months=_mask_values(p[5]),
-        weekdays=_mask_values(p[6]),
-        weekday_items=p[7],
-        years=p[8],
-        field_texts=found,
-    )
-
-
-def _scan(text: str) -> tuple[Parsed, tuple[tuple[str, int], ...]]:
-    """The whole parse, with each field's (text, position) for errors and messages."""
+def _bodies(text: str) -> list[str]:
+    """The seven field bodies of ``text``, second to year, with the defaults filled in."""
     if not isinstance(text, str):
         raise TypeError(f"a cron expression must be a str, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -366,9 +299,36 @@ def _scan(text: str) -> tuple[Parsed, tuple[tuple[str, int], ...]]:
             text[MAX_LENGTH],
             MAX_LENGTH,
         )
-    begin = len(text) - len(text.lstrip())
-    end = len(text.rstrip())
-    found = [(m.group(), m.start() + begin) for m in _FIELD.finditer(text[begin:end])]
+    bodies = _pieces(text)
+    if "" in bodies:
+        bodies = [body for body in bodies if body]
+    if 5 <= len(bodies) <= 7 and bodies[0][0] != "@":
+        if len(bodies) == 5:
+            bodies.insert(0, "0")
+        if len(bodies) == 6:
+            bodies.append("*")
+        return bodies
+    return _macro_or_count(text)
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` without the white space around it, split at each space and tab."""
+    return text.strip().replace("\t", " ").split(" ")
+
+
+def _located(text: str) -> list[tuple[str, int]]:
+    """Each field of ``text`` as it is written, with its position."""
+    located, pos = [], len(text) - len(text.lstrip())
+    for piece in _pieces(text):
+        if piece:
+            located.append((piece, pos))
+        pos += len(piece) + 1
+    return located
+
+
+def _macro_or_count(text: str) -> list[str]:
+    """A macro's bodies; or the error for a macro misused or a wrong number of fields."""
+    found = _located(text)
     if not found:
         raise _whole(text, "expression is empty", "", 0)
     if found[0][0].startswith("@"):
@@ -383,13 +343,8 @@ def _scan(text: str) -> tuple[Parsed, tuple[tuple[str, int], ...]]:
         expansion = MACROS.get(word.lower())
         if expansion is None:
             names = ", ".join(MACROS)
-            raise _whole(
-                text,
-                f"unknown macro {word!r} (macros are {names})",
-                word,
-                pos,
-            )
-        return _scan(expansion)
+            raise _whole(text, f"unknown macro {word!r} (macros are {names})", word, pos)
+        return _bodies(expansion)
     if len(found) > 7:
         raise _whole(
             text,
@@ -397,32 +352,93 @@ def _scan(text: str) -> tuple[Parsed, tuple[tuple[str, int], ...]]:
             found[7][0],
             found[7][1],
         )
-    if len(found) < 5:
-        raise _whole(
-            text,
-            f"too few fields ({len(found)}; 6 are: second minute hour day-of-month month "
-            "day-of-week, or 5 without the second)",
-            text[begin:end],
-            begin,
-        )
+    raise _whole(
+        text,
+        f"too few fields ({len(found)}; 6 are: second minute hour day-of-month month "
+        "day-of-week, or 5 without the second)",
+        text.strip(),
+        len(text) - len(text.lstrip()),
+    )
+
+
+def _field_texts(text: str) -> tuple[tuple[str, int], ...]:
+    """(body, position) of each of the seven fields; -1 for a default (second, year).
+
+    A macro's fields are those of its expansion, placed in the expansion.
+    """
+    found = _located(text)
+    if found[0][0].startswith("@"):
+        return _field_texts(MACROS[found[0][0].lower()])
     if len(found) == 5:
         found.insert(0, ("0", -1))
     if len(found) == 6:
         found.append(("*", -1))
-    bodies = [
-        _BODIES[i].get(found[i][0]) or _body(i, _Field(text, spec, *found[i]))
-        for i, spec in enumerate(SPECS[:6])
-    ]
-    years = _year_body(_Field(text, YEAR, *found[6]))
-    parsed: Parsed = (
-        bodies[0][0],
-        bodies[1][0],
-        bodies[2][0],
-        bodies[3][0],
-        bodies[3][1],
-        bodies[4][0],
-        bodies[5][0],
-        bodies[5][1],
-        years,
+    return tuple(found)
+
+
+def _with_new_bodies(text: str, bodies: list[str]) -> Parsed:
+    """scan() where some body is new: parse it, remember it, or place its mistake."""
+    values = []
+    for index, body in enumerate(bodies):
+        memo = _MEMOS[index]
+        if body in memo:
+            values.append(memo[body])
+            continue
+        try:
+            value = _parse_body(SPECS[index], body)
+        except _Mistake as mistake:
+            raise CronError(
+                mistake.reason,
+                text=text,
+                field=SPECS[index].name,
+                token=mistake.token,
+                position=_field_texts(text)[index][1] + mistake.offset,
+            ) from None
+        if len(memo) >= _MEMO_SIZE:
+            _forget_half(memo)
+        memo[body] = value
+        values.append(value)
+    s, mi, h, dom, mo, dow, years = values
+    return s, mi, h, dom, mo, dow, years
+
+
+def _parse_body(spec: FieldSpec, body: str) -> Any:
+    """One field body: a bitmask, (bitmask, day items) for the day fields, or the years."""
+    values, specials = _parse_field(_Field(spec, body))
+    if spec is YEAR:
+        years = sorted(set(values))
+        return None if len(years) == YEAR.high - YEAR.low + 1 else tuple(years)
+    mask = 0
+    for value in values:
+        mask |= 1 << value
+    if spec is DOM or spec is DOW:
+        return mask, tuple(sorted(set(specials)))
+    return mask
+
+
+def _forget_half(memo: dict[str, Any]) -> None:
+    """Make room in a full memo: the older half goes (but every year, `*`, stays)."""
+    for key in list(memo)[: len(memo) // 2]:
+        if key != "*":
+            del memo[key]
+
+
+def _members(mask: int) -> tuple[int, ...]:
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+
+
+def parse(text: str) -> Fields:
+    """Parse expression text into field sets; every mistake is a CronError."""
+    s, mi, h, (days, day_items), mo, (weekdays, weekday_items), years = scan(text)
+    return Fields(
+        seconds=_members(s),
+        minutes=_members(mi),
+        hours=_members(h),
+        days=_members(days),
+        day_items=day_items,
+        months=_members(mo),
+        weekdays=_members(weekdays),
+        weekday_items=weekday_items,
+        years=years,
+        field_texts=_field_texts(text),
     )
-    return parsed, tuple(found)
