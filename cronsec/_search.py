@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import chain, product, starmap
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,6 +52,12 @@ def tables(mask: int, high: int) -> tuple[bytes, bytes]:
     for value, stop in zip(values, [*values[1:], high + 1]):
         backward[value + 1 : stop + 1] = bytes([value]) * (stop - value)
     return bytes(forward), bytes(backward)
+
+
+@lru_cache(maxsize=256)
+def allowed(forward: bytes) -> tuple[int, ...]:
+    """The values a field allows, ascending, read off its forward table."""
+    return tuple(i for i, value in enumerate(forward) if value == i)
 
 
 def year_runs(years: tuple[int, ...]) -> tuple[range, ...]:
@@ -291,22 +298,59 @@ class Search:
     def walk(self, t: datetime, up: bool) -> Iterator[datetime]:
         """Fire times after (before, if not ``up``) the naive ``t``, in order.
 
-        The search finds each minute's first (last) fire time; the others in that
-        minute are the following (preceding) seconds of the second field.
+        The search finds the first fire time in each month it reaches; the rest
+        of that month are enumerated from the fields' values (the minutes by
+        ``itertools.product``, the seconds as offsets from each minute), so an
+        item costs about one ``datetime`` and a sparse month one search.
         """
-        step, seconds, moves = (
-            (self.after, self.second_f, 1) if up else (self.before, self.second_b, 0)
+        hours, minutes, seconds = (
+            allowed(self.hour_f),
+            allowed(self.minute_f),
+            allowed(self.second_f),
         )
+        if not up:
+            hours, minutes, seconds = hours[::-1], minutes[::-1], seconds[::-1]
+        offsets = [_SECONDS[s] for s in seconds]
+        table, last_h, last_mi, last_s = self.days, hours[-1], minutes[-1], seconds[-1]
+        try:
+            t = self.after(t) if up else self.before(t)
+        except OverflowError:
+            return
         while True:
-            try:
-                t = step(t)
+            yield t
+            y, mo, d = t.year, t.month, t.day
+            mask = table[(_SHAPES[y] or _year_shapes(y))[mo]]
+            days = mask >> d + 1 << d + 1 if up else mask & (1 << d) - 1
+            h, mi, s = t.hour, t.minute, t.second
+            if days or h != last_h or mi != last_mi or s != last_s:  # more in this month
+                minute = t - _SECONDS[s]
+                for offset in offsets[seconds.index(s) + 1 :]:
+                    yield minute + offset
+                month, zero = ((y,), (mo,)), (0,)
+                for minute in starmap(
+                    datetime,
+                    chain(
+                        product(*month, (d,), (h,), minutes[minutes.index(mi) + 1 :], zero),
+                        product(*month, (d,), hours[hours.index(h) + 1 :], minutes, zero),
+                        product(*month, _days(days, up), hours, minutes, zero),
+                    ),
+                ):
+                    for offset in offsets:
+                        yield minute + offset
+            try:  # the month is done: the search goes on in the next (previous) one
+                if up:
+                    t = self.forward(y + mo // 12, mo % 12 + 1, 1, 0, 0, 0)
+                else:
+                    t = self.backward(y - (mo == 1), (mo - 2) % 12 + 1, 31, 23, 59, 59)
             except OverflowError:
                 return
-            yield t
-            s = seconds[t.second + moves]
-            if s != NONE:
-                minute = t - _SECONDS[t.second]
-                while s != NONE:
-                    t = minute + _SECONDS[s]
-                    yield t
-                    s = seconds[s + moves]
+
+
+def _days(mask: int, up: bool) -> list[int]:
+    """The days set in a month's mask, in walk order."""
+    days = []
+    while mask:
+        low = mask & -mask
+        days.append(low.bit_length() - 1)
+        mask ^= low
+    return days if up else days[::-1]

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from cronsec import CronExpr
 
 try:
-    from model import model
+    from model import END, model
     from strategies_local import expressions, start_times
 except ImportError:  # tests/ imported as a package
-    from tests.model import model
+    from tests.model import END, model
     from tests.strategies_local import expressions, start_times
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -91,6 +91,46 @@ def test_iteration_is_the_chain_of_next(text: str, t: datetime, up: bool) -> Non
     assert got == want
     for r in got[:5]:  # and the chain is the model's
         assert m.match(r)
+
+
+# A few fires a day or a month: the walk crosses days, months and years in 60 items.
+MONTHLY = st.sampled_from(
+    [
+        "0 0 9 * * mon-fri",
+        "0 30 23 L,1 * *",
+        "59 59 23 * * *",
+        "0,30 0 0 * * 1",
+        "0 0 0 LW,15 * *",
+        "*/20 0 0,12 28-31 2 *",
+        "0 0 0 29 2 *",
+        "0 0 12 * * MON 2027-2030",
+        "5 5 5,23 1-3 * 0",
+        "0 0 0 1 1 *",
+    ]
+)
+
+
+@SETTINGS
+@given(st.one_of(MONTHLY, expressions(special=True)), start_times(), st.booleans())
+def test_iteration_across_months_is_the_model_s_chain(text: str, t: datetime, up: bool) -> None:
+    m = model(text)
+    if not m.ever_fires():
+        return
+    got = list(islice(CronExpr(text).iter(t, reverse=not up), 60))
+    want: list[datetime] = []
+    x, ended = t, False
+    while len(want) < 60:
+        r = m.next(x, 3000) if up else m.prev(x, 3000)
+        if r == END:
+            ended = True
+            break
+        if not isinstance(r, datetime):  # the model gave up: compare what it found
+            break
+        want.append(r)
+        x = r
+    assert got[: len(want)] == want, text
+    if ended:
+        assert len(got) == len(want), text
 
 
 def test_iter_checks_its_start_at_the_call() -> None:
