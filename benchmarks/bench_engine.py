@@ -454,6 +454,13 @@ def loop_calls(f: Callable[[Any], Any], args: list[Any]) -> Callable[[], None]:
     return run
 
 
+class _Floor:
+    """What any next(t) must do: be called, read t's fields, build one datetime."""
+
+    def next(self, t: datetime) -> datetime:
+        return datetime(t.year, t.month, t.day, t.hour, t.minute, t.second)
+
+
 def loop_construct(c: Callable[[], Any], n: int) -> Callable[[], None]:
     def run() -> None:
         for _ in range(n):
@@ -835,6 +842,16 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"cronsec next(): section-8 forms {fmt(g8)} us vs plain forms {fmt(gp)} us "
         f"(geometric means; ratio {g8 / gp:.2f}, worst section-8 form {fmt(max(sec8))} us)"
+    )
+
+    # the floor CPython allows a next(t): a method call, the fields read, one datetime built
+    floor = best_ns(loop_calls(_Floor().next, starts), repeats, budget) / len(starts) / 1000
+    every = geomean([res_a[("cronsec", t)] for _, t in CORPUS])
+    assert every
+    print(
+        f"floor of a next(t) here (method call, six fields read, one datetime built): "
+        f"{fmt(floor)} us; cronsec next() geometric mean {fmt(every)} us = "
+        f"{every / floor:.1f}x the floor"
     )
 
     # slowest single call
