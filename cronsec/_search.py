@@ -32,25 +32,33 @@ def bits(values: Iterable[int]) -> int:
     return mask
 
 
-def _values(mask: int) -> list[int]:
-    return [i for i, bit in enumerate(bin(mask)[:1:-1]) if bit == "1"]
+_IDENTITY = bytes(range(256))
+
+
+def _runs(mask: int) -> Iterator[tuple[int, int]]:
+    """The runs of consecutive values in a bitmask, ascending: (first, last) of each."""
+    while mask:
+        low = mask & -mask
+        above = (mask + low) & ~mask  # the lowest clear bit above the run
+        yield low.bit_length() - 1, above.bit_length() - 2
+        mask &= -above
 
 
 @lru_cache(maxsize=1024)  # most fields are `*` or a single value: share their tables
 def tables(mask: int, high: int) -> tuple[bytes, bytes]:
-    """A field's two lookup tables over 0..high.
+    """A field's two lookup tables over 0..high, filled a run of values at a time.
 
     Forward, entry i (0..high+1): the smallest value >= i in ``mask``, or NONE.
     Backward, entry i+1 (i from -1 to high): the largest value <= i, or NONE.
     """
-    values = _values(mask)
-    forward, start = bytearray([NONE]) * (high + 2), 0
-    for value in values:
-        forward[start : value + 1] = bytes([value]) * (value + 1 - start)
-        start = value + 1
+    forward = bytearray([NONE]) * (high + 2)
     backward = bytearray([NONE]) * (high + 2)
-    for value, stop in zip(values, [*values[1:], high + 1]):
-        backward[value + 1 : stop + 1] = bytes([value]) * (stop - value)
+    start = 0  # the first forward entry not yet filled
+    for first, last in _runs(mask):
+        run = _IDENTITY[first : last + 1]
+        forward[start : last + 1] = run[:1] * (first - start) + run
+        backward[first + 1 :] = run + run[-1:] * (high - last)  # the next run overwrites
+        start = last + 1
     return bytes(forward), bytes(backward)
 
 
