@@ -226,6 +226,15 @@ def _naive(expr: CronExpr, t: datetime, up: bool) -> datetime:
 
 def _search(expr: CronExpr, t: datetime, zone: tzinfo, up: bool) -> Fire:
     u, wall, off = _instant(t)
+    if expr._search.years is not None:
+        # Every fire after (before) t shows a wall within two days of t's: with no
+        # naive fire time from there on, the year field has no year left: no zone needed.
+        try:
+            edge = wall - _FAR if up else wall + _FAR
+        except OverflowError:
+            edge = None
+        if (_after(expr, edge) if up else _before(expr, edge)) is None:
+            raise expr._search.exhausted(up)
     step = _forward if up else _backward
     try:
         return step(expr, _segments.timeline(zone, u), u, wall, off)

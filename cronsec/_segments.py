@@ -4,29 +4,31 @@ The aware search walks *segments*: stretches of UTC time with one offset,
 between two transitions. A :class:`Table` lists them for one zone; a
 :class:`Timeline` owns a zone's current table and replaces it (tables are
 never changed, so searches on other threads keep a consistent one) when a
-search needs more of it. Transitions come, by kind of zone, from:
+search needs more of it. Tables know a window of instants, which grows as
+searches need (a search far from it gets a small window of its own), and
+come, by kind of zone, from:
 
-- ``datetime.timezone`` and other fixed zones: none;
-- ``zoneinfo.ZoneInfo`` with a key: its TZif file (found where zoneinfo finds
-  it) and then the POSIX rule of its footer, every offset checked against the
-  zone's own ``fromutc``; a table that disagrees anywhere is dropped for probing;
-- anything else (dateutil's ``gettz``/``tzlocal``, custom tzinfos): the zone's
-  own ``fromutc``, probed once a day (``PROBE``) and bisected to the second.
-  Two changes that cancel out within one probe interval go unseen.
+- ``datetime.timezone`` and other fixed zones: no changes at all;
+- zones whose own data list their changes (``_zones.claims_of``: a
+  ``ZoneInfo``'s TZif file, dateutil's ``tzfile`` and ``tzrange``/``tzstr``):
+  those changes, each checked against the zone's own ``fromutc`` the second
+  before and at it (:class:`Listed`); where they ever disagree, the zone is
+  probed instead;
+- anything else (dateutil's ``tzlocal``, custom tzinfos): the zone's own
+  ``fromutc``, probed once a day (``PROBE``) and bisected to the second
+  (:class:`Probe`). Two changes that cancel out within one day go unseen.
 """
 
 from __future__ import annotations
 
 import threading
-import zoneinfo
 from bisect import bisect_right
 from contextlib import suppress
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from . import _tzif
+from ._zones import Change, Claims, claims_of
 
 MIN, MAX = datetime.min, datetime.max
-EPOCH = datetime(1970, 1, 1)
 SECOND, DAY = timedelta(seconds=1), timedelta(days=1)
 PROBE = DAY
 # Transitions are kept inside [FLOOR, CEIL] so that instant + offset (|offset| < 24 h)
@@ -36,7 +38,6 @@ FLOOR, CEIL = MIN + 2 * DAY, MAX.replace(microsecond=0) - 2 * DAY
 REACH = 2 * DAY
 
 Interval = tuple[datetime, datetime]
-Change = tuple[datetime, timedelta]
 
 
 def offset_at(zone: tzinfo, u: datetime) -> timedelta:
@@ -192,136 +193,38 @@ class Fixed(Source):
         return self.table
 
 
-def _ts(u: datetime) -> int:
-    return (u - EPOCH) // SECOND
+class Window(Source):
+    """Instants ``[a, b]`` of the zone, known and checked, in a window that grows.
 
-
-def _dt(ts: int) -> datetime:
-    return EPOCH + timedelta(seconds=ts)
-
-
-_FLOOR_TS, _CEIL_TS = _ts(FLOOR), _ts(CEIL)
-
-
-class Tzif(Source):
-    """TZif transitions, then the footer rule year by year, as far as needed."""
-
-    def __init__(self, zone: tzinfo, data: _tzif.Tzif, u: datetime) -> None:
-        self.zone, self.rule = zone, data.rule
-        self.changes: list[Change] = [
-            (_dt(ts), timedelta(seconds=off))
-            for ts, off in zip(data.trans, data.offsets)
-            if _FLOOR_TS <= ts <= _CEIL_TS
-        ]
-        self.start = offset_at(zone, FLOOR)
-        last = data.trans[-1] if data.trans else None
-        cur = data.offsets[-1] if data.offsets else None
-        self.year = 1
-        if last is not None:  # zoneinfo: the last type holds at `last`, the rule after it
-            last = min(max(last, _FLOOR_TS), _CEIL_TS)
-            self.year = _dt(last).year
-            if self.rule is not None:
-                off = self.rule.offset_at(last + 1, _dt(last + 1).year)
-                if off != cur:
-                    self.changes.append((_dt(last + 1), timedelta(seconds=off)))
-                    cur = off
-        self.last, self.cur = last, cur
-        self.checked = 0  # segments verified so far
-        self.table = self._extend(datetime.now().year + 40)
-
-    def grow(self, up: bool) -> Table:
-        return self._extend(self.year + 40) if up else self.table
-
-    def _extend(self, until: int) -> Table:
-        """Add the rule's changes for UTC years up to ``until`` (exclusive)."""
-        rule, hi = self.rule, None
-        if rule is not None and rule.dst is not None:
-            until = min(until, 10000)
-            cur = self.cur
-            for year in range(self.year, until):
-                for p in rule.points(year):
-                    if (self.last is not None and p <= self.last) or p > _CEIL_TS:
-                        continue
-                    off = rule.offset_at(p, year)
-                    if off != cur and p >= _FLOOR_TS:
-                        self.changes.append((_dt(p), timedelta(seconds=off)))
-                    cur = off
-            self.cur, self.year = cur, until
-            hi = None if until >= 10000 else datetime(until, 1, 1)
-        self.table = tab = _table(self.start, self.changes, None, hi)
-        self._verify(tab)
-        return tab
-
-    def _verify(self, tab: Table) -> None:
-        """Check each new segment's offset against the zone at both of its ends."""
-        n, zone = len(tab.trans), self.zone
-        for k in range(self.checked, n + 1):
-            a = tab.trans[k - 1] if k else FLOOR
-            b = tab.trans[k] - SECOND if k < n else (CEIL if tab.hi is None else tab.hi - SECOND)
-            if offset_at(zone, a) != tab.offs[k] or offset_at(zone, b) != tab.offs[k]:
-                raise Mismatch
-        self.checked = n
-
-
-class RuleWindow(Source):
-    """A TZif footer rule's changes over a few UTC years far past the zone's table."""
-
-    def __init__(self, zone: tzinfo, rule: _tzif.PosixRule, u: datetime) -> None:
-        self.zone, self.rule = zone, rule
-        self.a, self.b = u.year - 1, min(u.year + 3, 10000)  # UTC years [a, b)
-        self.table = self._table()
-
-    def grow(self, up: bool) -> Table:
-        if up:
-            self.b = min(self.b + (self.b - self.a), 10000)
-        else:
-            self.a = max(self.a - (self.b - self.a), 1900)
-        self.table = self._table()
-        return self.table
-
-    def _table(self) -> Table:
-        rule, changes = self.rule, []
-        cur = start = rule.offset_at(_tzif.year_start(self.a), self.a)
-        for year in range(self.a, self.b):
-            for p in rule.points(year):
-                off = rule.offset_at(p, year)
-                if off != cur and p <= _CEIL_TS:
-                    changes.append((_dt(p), timedelta(seconds=off)))
-                cur = off
-        hi = None if self.b >= 10000 else datetime(self.b, 1, 1)
-        tab = _table(timedelta(seconds=start), changes, datetime(self.a, 1, 1) + REACH, hi)
-        n, zone = len(tab.trans), self.zone
-        for k in range(n + 1):  # each segment's offset, checked against the zone at both ends
-            a = tab.trans[k - 1] if k else datetime(self.a, 1, 1)
-            b = tab.trans[k] - SECOND if k < n else (CEIL if hi is None else hi - SECOND)
-            if offset_at(zone, a) != tab.offs[k] or offset_at(zone, b) != tab.offs[k]:
-                raise Mismatch
-        return tab
-
-
-class Probe(Source):
-    """Transitions found from the zone's own ``fromutc``, in a window that grows."""
+    ``find`` gives the changes in ``(a, b]`` from the offset at ``a``; a window
+    starts ``radius`` either side of the instant that asked and doubles as
+    searches need more of it.
+    """
 
     def __init__(self, zone: tzinfo, u: datetime, radius: timedelta = 400 * DAY) -> None:
         self.zone = zone
         u = min(max(u, FLOOR), CEIL).replace(microsecond=0)
-        self.a = FLOOR if u - FLOOR < radius else u - radius  # probed instants [a, b]
+        self.a = FLOOR if u - FLOOR < radius else u - radius
         self.b = CEIL if CEIL - u < radius else u + radius
         self.start = offset_at(zone, self.a)
-        self.changes = self._probe(self.a, self.start, self.b)
+        self.changes = self.find(self.a, self.start, self.b)
         self.table = self._table()
+
+    def find(self, a: datetime, off: timedelta, b: datetime) -> list[Change]:
+        """The changes in ``(a, b]``, given the offset ``off`` at ``a``."""
+        raise NotImplementedError
 
     def grow(self, up: bool) -> Table:
         span = max(self.b - self.a, 64 * DAY)
         if up and self.b < CEIL:
             b = CEIL if CEIL - self.b <= span else self.b + span
             end = self.changes[-1][1] if self.changes else self.start
-            self.changes = self.changes + self._probe(self.b, end, b)
+            self.changes = self.changes + self.find(self.b, end, b)
             self.b = b
         elif not up and self.a > FLOOR:
             a = FLOOR if self.a - FLOOR <= span else self.a - span
             start = offset_at(self.zone, a)
-            self.changes = self._probe(a, start, self.a) + self.changes
+            self.changes = self.find(a, start, self.a) + self.changes
             self.a, self.start = a, start
         self.table = self._table()
         return self.table
@@ -331,21 +234,52 @@ class Probe(Source):
         hi = None if self.b >= CEIL else self.b
         return _table(self.start, self.changes, lo, hi)
 
-    def _probe(self, a: datetime, off: timedelta, b: datetime) -> list[Change]:
-        """The changes in (a, b], given the offset ``off`` at ``a``."""
+
+class Listed(Window):
+    """The changes the zone's own data claim (``_zones.Claims``), each one checked.
+
+    Each claimed change is checked against the zone's ``fromutc`` the second
+    before and at it, and the window's end too, so every segment's offset is
+    the zone's at both of its ends; where they ever disagree, ``Mismatch``.
+    Only the window a search needs is checked: a first use costs a few calls.
+    """
+
+    def __init__(self, zone: tzinfo, u: datetime, claims: Claims, radius: timedelta) -> None:
+        self.claims = claims
+        super().__init__(zone, u, radius)
+
+    def find(self, a: datetime, off: timedelta, b: datetime) -> list[Change]:
+        zone, out = self.zone, []
+        for when, new in self.claims.between(a, b):
+            if new != off:
+                if offset_at(zone, when - SECOND) != off or offset_at(zone, when) != new:
+                    raise Mismatch
+                out.append((when, new))
+                off = new
+        if offset_at(zone, b) != off:
+            raise Mismatch
+        return out
+
+
+class Probe(Window):
+    """Changes found from the zone's ``fromutc`` alone: probed once a day (``PROBE``),
+    each change bisected to the second. Changes that cancel out within one
+    probe interval go unseen."""
+
+    def find(self, a: datetime, off: timedelta, b: datetime) -> list[Change]:
         zone, out, t = self.zone, [], a
         while t < b:
             n = min(t + PROBE, b)
             end = offset_at(zone, n)
             while end != off:  # a change in (t, n]: bisect to the first one
-                lo_s, hi_s = 0, _ts(n) - _ts(t)
+                lo_s, hi_s = 0, (n - t) // SECOND
                 while hi_s - lo_s > 1:
                     mid = (lo_s + hi_s) // 2
-                    if offset_at(zone, t + timedelta(seconds=mid)) == off:
+                    if offset_at(zone, t + mid * SECOND) == off:
                         lo_s = mid
                     else:
                         hi_s = mid
-                t += timedelta(seconds=hi_s)
+                t += hi_s * SECOND
                 off = offset_at(zone, t)
                 out.append((t, off))
             t = n
@@ -356,30 +290,26 @@ _SAMPLES = [datetime(y, 1, 15) for y in (1, 1800, 1900, 1950, 1970, 2000, 2030, 
 _SAMPLES += [datetime(y, 7, 15) for y in (1900, 1950, 1970, 2000, 2030, 2100)]
 
 
-def pick_source(zone: tzinfo, u: datetime) -> Source:
+def pick_source(zone: tzinfo, u: datetime, radius: timedelta = 400 * DAY) -> Source:
     """The best source of transitions for this zone, first asked about instant ``u``."""
     if isinstance(zone, timezone):
         off = zone.utcoffset(None)
         return Fixed(off)
-    if isinstance(zone, zoneinfo.ZoneInfo) and zone.key:
-        raw = _tzif.read_key(zone.key)
-        data = _tzif.parse_tzif(raw) if raw is not None else None
-        if data is not None:
-            try:
-                return Tzif(zone, data, u)
-            except Mismatch:
-                pass
+    claims = claims_of(zone)
+    if claims is not None:
+        with suppress(Mismatch):
+            return Listed(zone, u, claims, radius)
     try:
         fixed = zone.utcoffset(None)
     except Exception:  # some tzinfos need a datetime
         fixed = None
     if isinstance(fixed, timedelta) and all(offset_at(zone, s) == fixed for s in _SAMPLES):
         return Fixed(fixed)
-    return Probe(zone, u)
+    return Probe(zone, u, radius)
 
 
 _FAR = 366 * DAY  # an instant this far past a zone's table gets a window of its own
-_WINDOW = 32 * DAY  # a probed window's reach either side of the instant that asked for it
+_WINDOW = 32 * DAY  # a far window's reach either side of the instant that asked for it
 _WINDOWS = 64  # windows kept per zone
 
 
@@ -424,11 +354,9 @@ class Timeline:
         key = u.year // 2
         window = self.windows.get(key)
         if window is None:
-            window = None
-            rule = getattr(main, "rule", None)
-            if isinstance(main, Tzif) and rule is not None and rule.dst is not None:
+            if isinstance(main, Listed):
                 with suppress(Mismatch):
-                    window = RuleWindow(self.zone, rule, u)
+                    window = Listed(self.zone, u, main.claims, _WINDOW)
             if window is None:
                 window = Probe(self.zone, u, _WINDOW)
             if len(self.windows) >= _WINDOWS:

@@ -47,11 +47,14 @@ def read_key(key: str) -> bytes | None:
 class Tzif:
     """A zone's explicit transitions and the rule that follows them."""
 
-    __slots__ = ("offsets", "rule", "trans")
+    __slots__ = ("dst", "offsets", "rule", "trans")
 
-    def __init__(self, trans: list[int], offsets: list[int], rule: PosixRule | None) -> None:
+    def __init__(
+        self, trans: list[int], offsets: list[int], dst: list[bool], rule: PosixRule | None
+    ) -> None:
         self.trans = trans  # UTC seconds, increasing
         self.offsets = offsets  # offsets[i] is in force from trans[i]
+        self.dst = dst  # dst[i]: that offset is daylight saving time
         self.rule = rule  # after trans[-1] (or always, without transitions)
 
 
@@ -76,18 +79,17 @@ def parse_tzif(data: bytes) -> Tzif | None:
         pos += 8 * timecnt
         idx = data[pos : pos + timecnt]
         pos += timecnt
-        types = [
-            struct.unpack(">lBB", data[p : p + 6])[0] for p in range(pos, pos + 6 * typecnt, 6)
-        ]
+        types = [struct.unpack(">lBB", data[p : p + 6]) for p in range(pos, pos + 6 * typecnt, 6)]
         pos += 6 * typecnt + charcnt + leap * 12 + isstd + isutc
-        offsets = [types[i] for i in idx]
+        offsets = [types[i][0] for i in idx]
+        dst = [bool(types[i][1]) for i in idx]
         footer = data[pos:].strip(b"\n").decode("ascii")
     except (struct.error, IndexError, UnicodeDecodeError):
         return None
     rule = parse_posix(footer) if footer else None
     if footer and rule is None:
         return None
-    return Tzif(trans, offsets, rule)
+    return Tzif(trans, offsets, dst, rule)
 
 
 _Day = tuple[str, int, int, int, int]  # (kind "J" | "n" | "M", a, b, c, seconds)

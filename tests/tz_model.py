@@ -208,3 +208,51 @@ def transitions(zone: tzinfo) -> tuple[datetime, ...]:
 
 def days_in(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
+
+
+def _sunday_on_or_after(year: int, month: int, day: int) -> datetime:
+    d = datetime(year, month, day)
+    return d + (6 - d.weekday()) % 7 * DAY
+
+
+class USEastern(tzinfo):
+    """A user's own zone: US Eastern time with the 2007 rules in every year.
+
+    DST from the second Sunday of March, 02:00 EST (07:00 UTC), to the first
+    Sunday of November, 02:00 EDT (06:00 UTC), as in Python's documentation;
+    it honours ``fold`` (PEP 495). The same rules as ``ZoneInfo("America/
+    New_York")`` and ``tzstr("EST5EDT,M3.2.0,M11.1.0")`` from 2007 on.
+    """
+
+    STD, DST = timedelta(hours=-5), timedelta(hours=-4)
+    HOUR = timedelta(hours=1)
+
+    def _walls(self, year: int) -> tuple[datetime, datetime]:
+        """The walls where DST starts (02:00 EST) and ends (02:00 EDT)."""
+        start = _sunday_on_or_after(year, 3, 8) + 2 * self.HOUR
+        return start, _sunday_on_or_after(year, 11, 1) + 2 * self.HOUR
+
+    def fromutc(self, dt: datetime) -> datetime:
+        u = dt.replace(tzinfo=None)
+        start, end = self._walls(u.year)
+        dst = start - self.STD <= u < end - self.DST
+        wall = u + (self.DST if dst else self.STD)
+        repeated = not dst and end - self.DST <= u < end - self.DST + self.HOUR
+        return wall.replace(tzinfo=self, fold=1 if repeated else 0)
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        if dt is None:
+            return self.STD
+        wall = dt.replace(tzinfo=None)
+        start, end = self._walls(wall.year)
+        if start <= wall < start + self.HOUR:  # skipped: fold=0 reads it with the old offset
+            return self.DST if dt.fold else self.STD
+        if end - self.HOUR <= wall < end:  # repeated: fold=0 is the first (EDT)
+            return self.STD if dt.fold else self.DST
+        return self.DST if start <= wall < end else self.STD
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return self.utcoffset(dt) - self.STD
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "EDT" if self.dst(dt) else "EST"
