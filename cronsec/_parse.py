@@ -94,14 +94,13 @@ class _Field:
 
     def items(self) -> list[tuple[str, int]]:
         """Split on commas; an empty item is an error pointing at its comma."""
+        pieces = self.body.split(",")
         parts, pos = [], 0
-        for piece in self.body.split(","):
+        for i, piece in enumerate(pieces):
+            if not piece:
+                raise self.fail("empty item in list", ",", pos if i < len(pieces) - 1 else pos - 1)
             parts.append((piece, pos))
             pos += len(piece) + 1
-        for i, (piece, pos) in enumerate(parts):
-            if not piece:
-                comma = pos if i < len(parts) - 1 else pos - 1
-                raise self.fail("empty item in list", ",", comma)
         return parts
 
     def value(self, token: str, position: int) -> int:
@@ -134,38 +133,36 @@ class _Field:
             raise self.fail("step must be 1 or more", token, position)
         return number
 
-    def ordinary(self, item: str, pos: int, match: re.Match[str]) -> list[int]:
-        """Expand `*`, `a`, `a-b` (wrapping when a > b) and their `/n` steps."""
+    def ordinary(self, item: str, pos: int, match: re.Match[str]) -> list[range]:
+        """The values of `*`, `a`, `a-b` (wrapping when a > b) and their `/n` steps."""
         spec = self.spec
-        step = self.step(match.group(4), pos + match.start(4)) if match.group(4) else 1
-        if match.group(1):
-            first, last = spec.low, (6 if spec is DOW else spec.high)
-            values = list(range(first, last + 1))
-        else:
-            first = self.value(match.group(2), pos + match.start(2))
-            if match.group(3) is None and match.group(4) is None:
-                last = first
-            elif match.group(3) is None:  # a/n runs to the end of the field (Saturday)
-                first, last = (first % 7, 6) if spec is DOW else (first, spec.high)
-            else:
-                last = self.value(match.group(3), pos + match.start(3))
-            values = self._span(item, pos, first, last)
-        return values[::step]
+        star, start, end, every = match.groups()
+        step = self.step(every, pos + match.start(4)) if every else 1
+        if star:
+            return [range(spec.low, (6 if spec is DOW else spec.high) + 1, step)]
+        first = self.value(start, pos + match.start(2))
+        if end is not None:
+            last = self.value(end, pos + match.start(3))
+        elif every is None:
+            last = first
+        else:  # a/n runs to the end of the field (Saturday)
+            first, last = (first % 7, 6) if spec is DOW else (first, spec.high)
+        return self._span(item, pos, first, last, step)
 
-    def _span(self, item: str, pos: int, first: int, last: int) -> list[int]:
-        spec = self.spec
+    def _span(self, item: str, pos: int, first: int, last: int, step: int) -> list[range]:
+        spec, top = self.spec, self.spec.high
         if spec is DOW:
-            # 7 is Sunday: a range starting at 7 starts at 0, one ending at 7 ends on Sunday.
+            # 7 is Sunday: a range starting at 7 starts at 0, one ending at 7 ends on
+            # Sunday (7, which the bitmask folds onto 0); a wrapping one ends at Saturday.
             if first == 7:
                 first = 0 if last != 7 else 7
-            if first <= last:
-                return [d % 7 for d in range(first, last + 1)]
-            return list(range(first, 7)) + list(range(0, last + 1))
+            top = 6
         if first <= last:
-            return list(range(first, last + 1))
+            return [range(first, last + 1, step)]
         if spec is YEAR:
             raise self.fail("a year range must run forwards (years do not wrap)", item, pos)
-        return list(range(first, spec.high + 1)) + list(range(spec.low, last + 1))
+        head = range(first, top + 1)  # then on from the field's start, keeping the step
+        return [head[::step], range(spec.low + -len(head) % step, last + 1, step)]
 
 
 def _day_of_month_item(f: _Field, item: str, pos: int) -> DayItem | None:
@@ -210,18 +207,18 @@ def _day_of_week_item(f: _Field, item: str, pos: int) -> DayItem | None:
     return ("#", day, int(nth))
 
 
-def _parse_field(f: _Field) -> tuple[list[int], list[DayItem]]:
+def _parse_field(f: _Field) -> tuple[list[range], list[DayItem]]:
     """All plain values and special day items of one field."""
     if f.body == "*":  # the most common field of all
-        return list(range(f.spec.low, 7 if f.spec is DOW else f.spec.high + 1)), []
-    values: list[int] = []
+        return [range(f.spec.low, 7 if f.spec is DOW else f.spec.high + 1)], []
+    values: list[range] = []
     specials: list[DayItem] = []
     items = f.items()
     for item, pos in items:
         if item == "?" and f.spec in (DOM, DOW):
             if len(items) > 1:
                 raise f.fail("? stands alone in its field", "?", pos)
-            return list(range(f.spec.low, 7 if f.spec is DOW else f.spec.high + 1)), []
+            return [range(f.spec.low, 7 if f.spec is DOW else f.spec.high + 1)], []
         special: DayItem | None = None
         if _looks_special(f.spec, item):
             special = (_day_of_month_item if f.spec is DOM else _day_of_week_item)(f, item, pos)
@@ -236,10 +233,13 @@ def _parse_field(f: _Field) -> tuple[list[int], list[DayItem]]:
     return values, specials
 
 
+_DAY_LETTERS = frozenset("LWlw")
+
+
 def _looks_special(spec: FieldSpec, item: str) -> bool:
     """Whether an item uses the day letters (L, W, #) and so must be a day item."""
     if spec is DOM:
-        return any(c in "LWlw" for c in item)
+        return not _DAY_LETTERS.isdisjoint(item)
     if spec is DOW:
         return "#" in item or item[:1] in ("L", "l") or item[-1:] in ("L", "l")
     return False
@@ -406,14 +406,25 @@ def _parse_body(spec: FieldSpec, body: str) -> Any:
     """One field body: a bitmask, (bitmask, day items) for the day fields, or the years."""
     values, specials = _parse_field(_Field(spec, body))
     if spec is YEAR:
-        years = sorted(set(values))
+        years = sorted(set().union(*values))
         return None if len(years) == YEAR.high - YEAR.low + 1 else tuple(years)
     mask = 0
-    for value in values:
-        mask |= 1 << value
+    for run in values:
+        mask |= _range_bits(run)
+    if spec is DOW:
+        mask = (mask | mask >> 7) & 0x7F  # 7 is Sunday, 0
     if spec is DOM or spec is DOW:
         return mask, tuple(sorted(set(specials)))
     return mask
+
+
+def _range_bits(values: range) -> int:
+    """A range's values as a bitmask: a bit every ``step`` bits from ``start``."""
+    count = len(values)
+    if count < 2:  # none, or one (whatever the step, however large)
+        return count << values.start
+    step = values.step  # the sum of the series 1 + 2**step + 2**(2*step) + ...:
+    return ((1 << step * count) - 1) // ((1 << step) - 1) << values.start
 
 
 def _forget_half(memo: dict[str, Any]) -> None:
