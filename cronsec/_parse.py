@@ -70,9 +70,30 @@ class Fields:
 
 
 _VALUE = r"(?:[0-9]+|[A-Za-z]+)"
-_ORDINARY = re.compile(rf"(?:(\*)|({_VALUE})(?:-({_VALUE}))?)(?:/([0-9]+))?", re.ASCII)
 _DOM_ITEM = re.compile(r"(L)(?:-([0-9]+))?(W)?|([0-9]+)W", re.ASCII | re.IGNORECASE)
 _DOW_ITEM = re.compile(rf"({_VALUE}?)(?:(L)|#([0-9]+))", re.ASCII | re.IGNORECASE)
+
+
+# An ordinary item's text: `*` or the value a, then b of `a-b` and n of `/n` (None if absent)
+Ordinary = tuple[str, Optional[str], Optional[str]]
+
+
+def _ordinary_parts(item: str) -> Ordinary | None:
+    """Split an item as `*` or `a` or `a-b`, each with an optional `/n`; None if it is not."""
+    head, slash, every = item.partition("/")
+    if slash and not (every.isascii() and every.isdigit()):
+        return None
+    if head == "*":
+        return head, None, every if slash else None
+    start, dash, end = head.partition("-")
+    if not _is_value(start) or (dash and not _is_value(end)):
+        return None
+    return start, end if dash else None, every if slash else None
+
+
+def _is_value(token: str) -> bool:
+    """A number or a name as cron spells them: ASCII digits, or ASCII letters."""
+    return token.isascii() and (token.isdigit() or token.isalpha())
 
 
 class _Mistake(Exception):
@@ -133,16 +154,16 @@ class _Field:
             raise self.fail("step must be 1 or more", token, position)
         return number
 
-    def ordinary(self, item: str, pos: int, match: re.Match[str]) -> list[range]:
+    def ordinary(self, item: str, pos: int, parts: Ordinary) -> list[range]:
         """The values of `*`, `a`, `a-b` (wrapping when a > b) and their `/n` steps."""
         spec = self.spec
-        star, start, end, every = match.groups()
-        step = self.step(every, pos + match.start(4)) if every else 1
-        if star:
+        start, end, every = parts
+        step = self.step(every, pos + len(item) - len(every)) if every else 1
+        if start == "*":
             return [range(spec.low, (6 if spec is DOW else spec.high) + 1, step)]
-        first = self.value(start, pos + match.start(2))
+        first = self.value(start, pos)
         if end is not None:
-            last = self.value(end, pos + match.start(3))
+            last = self.value(end, pos + len(start) + 1)
         elif every is None:
             last = first
         else:  # a/n runs to the end of the field (Saturday)
@@ -226,10 +247,10 @@ def _parse_field(f: _Field) -> tuple[list[range], list[DayItem]]:
                 raise f.fail(_malformed_reason(f.spec, item), item, pos)
             specials.append(special)
             continue
-        match = _ORDINARY.fullmatch(item)
-        if match is None:
+        parts = _ordinary_parts(item)
+        if parts is None:
             raise f.fail(_malformed_reason(f.spec, item), item, pos)
-        values.extend(f.ordinary(item, pos, match))
+        values.extend(f.ordinary(item, pos, parts))
     return values, specials
 
 
