@@ -33,6 +33,7 @@ def bits(values: Iterable[int]) -> int:
 
 
 _IDENTITY = bytes(range(256))
+_REPEATS = {value: bytes([value]) * 64 for value in (*range(60), NONE)}  # a value, 64 times
 
 
 def _runs(mask: int) -> Iterator[tuple[int, int]]:
@@ -46,20 +47,22 @@ def _runs(mask: int) -> Iterator[tuple[int, int]]:
 
 @lru_cache(maxsize=1024)  # most fields are `*` or a single value: share their tables
 def tables(mask: int, high: int) -> tuple[bytes, bytes]:
-    """A field's two lookup tables over 0..high, filled a run of values at a time.
+    """A field's two lookup tables over 0..high, joined from a few pieces per run of values.
 
     Forward, entry i (0..high+1): the smallest value >= i in ``mask``, or NONE.
     Backward, entry i+1 (i from -1 to high): the largest value <= i, or NONE.
     """
-    forward = bytearray([NONE]) * (high + 2)
-    backward = bytearray([NONE]) * (high + 2)
-    start = 0  # the first forward entry not yet filled
-    for first, last in _runs(mask):
-        run = _IDENTITY[first : last + 1]
-        forward[start : last + 1] = run[:1] * (first - start) + run
-        backward[first + 1 :] = run + run[-1:] * (high - last)  # the next run overwrites
-        start = last + 1
-    return bytes(forward), bytes(backward)
+    forward: list[bytes] = []
+    backward = [_REPEATS[NONE][:1]]  # entry 0: nothing is <= -1
+    done, last = 0, NONE  # entries of i < done are placed; the largest value so far
+    for first, final in _runs(mask):
+        gap, run = first - done, _IDENTITY[first : final + 1]
+        forward += (_REPEATS[first][:gap], run)
+        backward += (_REPEATS[last][:gap], run)
+        done, last = final + 1, final
+    forward.append(_REPEATS[NONE][: high + 2 - done])
+    backward.append(_REPEATS[last][: high + 1 - done])
+    return b"".join(forward), b"".join(backward)
 
 
 @lru_cache(maxsize=256)
