@@ -152,8 +152,12 @@ _SWAP = sys.byteorder == "big"
 @lru_cache(maxsize=1024)
 def day_masks(
     days: int, day_items: tuple[DayItem, ...], weekdays: int, weekday_items: tuple[DayItem, ...]
-) -> tuple[DayTable, bytes]:
-    """The 28 masks of fire days for the two day fields OR-ed per SPEC 2, and their bytes."""
+) -> tuple[DayTable, bytes, bool]:
+    """The 28 fire-day masks of the two day fields OR-ed (SPEC 2): a table, and its bytes.
+
+    The third value says whether every month shape has a fire day: then any month
+    of any year has one, and ever_fires need not look.
+    """
     dom, dow = _dom_masks(days, day_items), _dow_masks(weekdays, weekday_items)
     if dom == _FULL:  # day-of-month unrestricted: day-of-week decides (or neither does)
         lanes = dow
@@ -165,7 +169,7 @@ def day_masks(
     table = array(_TYPECODE, raw)
     if _SWAP:
         table.byteswap()
-    return table, raw
+    return table, raw, 0 not in table
 
 
 def day_table(fields: Fields) -> DayTable:
@@ -204,9 +208,10 @@ def _kind_year(kind: int) -> int:
 
 
 def ever_fires(table: DayTable, months: int, years: tuple[int, ...] | None) -> bool:
-    """Whether some allowed month (a bitmask) of some allowed year has a fire day."""
-    if all(table):  # every month shape has a fire day: any month of any year will do
-        return True
+    """Whether some allowed month (a bitmask) of some allowed year has a fire day.
+
+    Only needed when some month shape has none (day_masks says which tables those are).
+    """
     allowed = [month for month in range(1, 13) if months >> month & 1]
     for kind in _year_kinds(years):
         year = _kind_year(kind)

@@ -28,8 +28,8 @@ def _compile(text: str) -> tuple[Search, tuple[Any, ...]]:
     if found is not None:
         return found
     seconds, minutes, hours, (days, day_items), months, (weekdays, weekday_items), years = p
-    table, table_bytes = day_masks(days, day_items, weekdays, weekday_items)
-    if not ever_fires(table, months, years):
+    table, table_bytes, every_shape = day_masks(days, day_items, weekdays, weekday_items)
+    if not every_shape and not ever_fires(table, months, years):
         raise _never_fires(text)
     runs = None if years is None else year_runs(years)
     search = Search(seconds, minutes, hours, months, table, runs)
