@@ -12,6 +12,7 @@ import sys
 from array import array
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from ._parse import DayItem, Fields
@@ -186,12 +187,12 @@ def is_restricted(fields: Fields, which: str) -> bool:
     return _dow_masks(_bits(fields.weekdays), fields.weekday_items) != _FULL
 
 
-def _year_kinds(years: tuple[int, ...] | None) -> Iterable[int]:
+def _year_kinds(years: tuple[range, ...] | None) -> Iterable[int]:
     """The distinct (leap, weekday of Jan 1) kinds among ``years``: at most 14."""
     if years is None:
         return range(14)  # every kind occurs within years 1..9999
     kinds = set()
-    for year in years:
+    for year in chain.from_iterable(years):
         kinds.add(is_leap(year) * 7 + first_weekday(year, 1))
         if len(kinds) == 14:
             break
@@ -207,7 +208,7 @@ def _kind_year(kind: int) -> int:
     return year
 
 
-def ever_fires(table: DayTable, months: int, years: tuple[int, ...] | None) -> bool:
+def ever_fires(table: DayTable, months: int, years: tuple[range, ...] | None) -> bool:
     """Whether some allowed month (a bitmask) of some allowed year has a fire day.
 
     Only needed when some month shape has none (day_masks says which tables those are).

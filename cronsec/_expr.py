@@ -10,7 +10,7 @@ from . import _aware, _zones
 from ._days import day_masks, ever_fires, is_restricted
 from ._errors import CronError
 from ._parse import Fields, Parsed, parse, scan
-from ._search import Search, year_runs
+from ._search import Search
 
 TzArg = Union[tzinfo, str, None]
 _MAX_INSTANCES = 4096
@@ -31,9 +31,8 @@ def _compile(text: str) -> tuple[Search, tuple[Any, ...]]:
     table, table_bytes, every_shape = day_masks(days, day_items, weekdays, weekday_items)
     if not every_shape and not ever_fires(table, months, years):
         raise _never_fires(text)
-    runs = None if years is None else year_runs(years)
-    search = Search(seconds, minutes, hours, months, table, runs)
-    found = search, (seconds, minutes, hours, months, table_bytes, runs)
+    search = Search(seconds, minutes, hours, months, table, years)
+    found = search, (seconds, minutes, hours, months, table_bytes, years)
     if len(_COMPILED) >= _MAX_INSTANCES:
         _COMPILED.clear()
     _COMPILED[p] = found

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from ._errors import CronError
+from ._search import year_runs
 
 MAX_LENGTH = 1024  # longer text is refused before any parsing work
 
@@ -280,7 +281,7 @@ def _whole(text: str, message: str, token: str, position: int) -> CronError:
 
 
 DayBody = tuple[int, tuple[DayItem, ...]]  # a day field: its plain days (bitmask), day items
-Years = Optional[tuple[int, ...]]  # None: every year
+Years = Optional[tuple[range, ...]]  # the years as arithmetic runs; None: every year
 # (second, minute, hour, day-of-month, month, day-of-week, year): plain fields as bitmasks
 Parsed = tuple[int, int, int, DayBody, int, DayBody, Years]
 
@@ -428,7 +429,7 @@ def _parse_body(spec: FieldSpec, body: str) -> Any:
     values, specials = _parse_field(_Field(spec, body))
     if spec is YEAR:
         years = sorted(set().union(*values))
-        return None if len(years) == YEAR.high - YEAR.low + 1 else tuple(years)
+        return None if len(years) == YEAR.high - YEAR.low + 1 else year_runs(tuple(years))
     mask = 0
     for run in values:
         mask |= _range_bits(run)
@@ -461,7 +462,7 @@ def _members(mask: int) -> tuple[int, ...]:
 
 def parse(text: str) -> Fields:
     """Parse expression text into field sets; every mistake is a CronError."""
-    s, mi, h, (days, day_items), mo, (weekdays, weekday_items), years = scan(text)
+    s, mi, h, (days, day_items), mo, (weekdays, weekday_items), runs = scan(text)
     return Fields(
         seconds=_members(s),
         minutes=_members(mi),
@@ -471,6 +472,6 @@ def parse(text: str) -> Fields:
         months=_members(mo),
         weekdays=_members(weekdays),
         weekday_items=weekday_items,
-        years=years,
+        years=None if runs is None else tuple(year for run in runs for year in run),
         field_texts=_field_texts(text),
     )
