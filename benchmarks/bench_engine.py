@@ -11,7 +11,8 @@ Everything runs in one process. For every expression of the corpus it measures
 (a) ``next`` from 200 varied start times (fixed seed), microseconds per call;
 (b) iterating fire times forward (10,000, or as many as fall before 2199-12-31, the
     last year cronexpr can compute), microseconds per item;
-(c) construction, microseconds per object,
+(c) construction, microseconds per object (the corpus, and further forms: names,
+    wrap-around ranges, lists, steps, day items, macros and year fields),
 
 for cronsec and for each peer that can express the expression *and* answers as
 SPEC.md does: before a peer is timed on an expression, its ``next`` from every start
@@ -38,6 +39,7 @@ import platform
 import random
 import re
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -45,7 +47,7 @@ from collections import deque
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from itertools import islice
+from itertools import islice, takewhile
 from typing import Any, Callable
 
 perf = time.perf_counter_ns
@@ -76,6 +78,23 @@ ADVERSARIAL = [
     "0 0 0 1 1 * 2020",  # a year field that has passed
     "0 0 0 1 1 * 2100",
     "0 0 0 1 1 * 9999",
+]
+
+# Further forms for the construction table (c) only: names, wrap-around ranges, lists,
+# steps, day items, macros, `?` and year fields, beside the corpus's.
+CONSTRUCTION_FORMS: list[tuple[str, str]] = [
+    ("names", "0 0 9 * jan-jun mon-fri"),
+    ("wrap", "0 0 22-2 * * fri-mon"),
+    ("list", "0 0,30 8,12,18 1,15 * *"),
+    ("steps", "*/10 */5 */2 */3 */2 *"),
+    ("steps", "0 10-50/20 9-17/2 * * *"),
+    ("sec8", "0 0 0 L-3 * *"),
+    ("sec8", "0 0 0 * * 5L"),
+    ("sec8", "0 0 12 ? * MON"),
+    ("macro", "@hourly"),
+    ("macro", "@daily"),
+    ("year", "0 0 0 1 1 * */4"),
+    ("year", "0 0 12 * * MON 2027,2029"),
 ]
 
 
@@ -289,6 +308,8 @@ class Croniter(Impl):
 
     @staticmethod
     def translate(text: str) -> str:
+        if text.startswith("@"):
+            return text  # croniter knows the macros
         f = six_fields(text)
         # croniter spells the last Friday "L5"
         f[5] = ",".join(
@@ -687,16 +708,10 @@ def main(argv: list[str] | None = None) -> int:
         for impl in impls:
             key = (impl.name, text)
             if impl is not cs:
-                try:
-                    obj = impl.build(text)
-                except Unsupported as exc:
-                    status[key] = "unsupp"
-                    notes.append(f"{impl.name} on {text!r}: skip (unsupported): {exc}")
-                    continue
-                why = verify(impl, obj, starts, ref_next, ref_iter[:n_verify_iter])
-                if why:
-                    status[key] = "differs"
-                    notes.append(f"{impl.name} on {text!r}: skip (differs): {why}")
+                obj, status[key] = check_peer(
+                    impl, text, starts, ref_next, ref_iter[:n_verify_iter], notes
+                )
+                if obj is None:
                     continue
             else:
                 obj = e
@@ -712,22 +727,29 @@ def main(argv: list[str] | None = None) -> int:
                 res_c[key] = best_ns(loop_construct(c, n_construct), repeats, budget) / (
                     n_construct * 1000
                 )
+        cold_c[text] = time_new_texts(cs, text, n_construct, repeats)
 
-        # cronsec construction of texts its cache has not seen
-        total = 0
-        best = None
-        for rep in range(max(2, repeats // 2)):
-            variants = _fresh_variants(text, n_construct * (rep + 2))[n_construct * (rep + 1) :]
-            gc.disable()
-            t0 = perf()
-            for s in variants:
-                cs.CronExpr(s)
-            dt = perf() - t0
-            gc.enable()
-            total += dt
-            best = dt if best is None else min(best, dt)
-        assert best is not None
-        cold_c[text] = best / n_construct / 1000
+    # (c) only: the further forms, each peer checked first as for the corpus
+    builders = [p for p in peers if p.constructor("* * * * * *") is not None]
+    for _group, text in CONSTRUCTION_FORMS:
+        e = cs.build(text)
+        ref_next = [e.next(t) for t in starts]
+        ref_iter = list(
+            islice(takewhile(lambda r: r < ITER_END, e.iter(ITER_START)), n_verify_iter)
+        )
+        status[("cronsec", text)] = "ok"
+        for impl in [cs, *builders]:
+            key = (impl.name, text)
+            if impl is not cs:
+                _obj, status[key] = check_peer(impl, text, starts, ref_next, ref_iter, notes)
+                if status[key] != "ok":
+                    continue
+            c = impl.constructor(text)
+            if c is not None:
+                res_c[key] = best_ns(loop_construct(c, n_construct), repeats, budget) / (
+                    n_construct * 1000
+                )
+        cold_c[text] = time_new_texts(cs, text, n_construct, repeats)
 
     peer_names = [p.name for p in peers]
 
@@ -806,7 +828,7 @@ def main(argv: list[str] | None = None) -> int:
     cpeers = [p.name for p in peers if p.constructor("* * * * * *") is not None]
     rows = []
     sx_cold, sx_hot = [], []
-    for group, text in CORPUS:
+    for group, text in CORPUS + CONSTRUCTION_FORMS:
         f = fastest(res_c, text, None)
         cold = cold_c.get(text)
         hot = res_c.get(("cronsec", text))
@@ -908,8 +930,15 @@ def main(argv: list[str] | None = None) -> int:
     t_again = best_ns(loop_construct(partial(cs.CronExpr, fresh), 1000), 5, budget) / 1000 / 1000
     same = cs.CronExpr(fresh) is first
     print(
-        f"cache: first construction of {fresh!r} {fmt(t_first)} us; the same text again "
-        f"{fmt(t_again)} us; same object returned: {'yes' if same else 'no'}"
+        f"cache: first construction of {fresh!r} (bodies new to this process) {fmt(t_first)} "
+        f"us; the same text again {fmt(t_again)} us; "
+        f"same object returned: {'yes' if same else 'no'}"
+    )
+    firsts = first_in_fresh_processes(fresh, 3 if args.quick else 7)
+    print(
+        f"first construction in a fresh process (import excluded), {fresh!r}: median "
+        f"{fmt(statistics.median(firsts))} us ({fmt(min(firsts))}-{fmt(max(firsts))} over "
+        f"{len(firsts)} processes)"
     )
     print()
 
@@ -920,6 +949,65 @@ def main(argv: list[str] | None = None) -> int:
         print()
     print(f"total run time {(perf() - t_begin) / 1e9:.0f} s")
     return 0
+
+
+def check_peer(
+    impl: Impl,
+    text: str,
+    starts: list[datetime],
+    ref_next: list[datetime],
+    ref_iter: list[datetime],
+    notes: list[str],
+) -> tuple[Any, str]:
+    """The peer's compiled expression and "ok"; or None and "unsupp" (it has no spelling
+    for the text) or "differs" (it answers otherwise than cronsec), noted in ``notes``."""
+    try:
+        obj = impl.build(text)
+    except Unsupported as exc:
+        notes.append(f"{impl.name} on {text!r}: skip (unsupported): {exc}")
+        return None, "unsupp"
+    why = verify(impl, obj, starts, ref_next, ref_iter)
+    if why:
+        notes.append(f"{impl.name} on {text!r}: skip (differs): {why}")
+        return None, "differs"
+    return obj, "ok"
+
+
+def time_new_texts(cs: Cronsec, text: str, n: int, repeats: int) -> float:
+    """Microseconds per CronExpr of a spelling of ``text`` not constructed before."""
+    best = None
+    for rep in range(max(2, repeats // 2)):
+        variants = _fresh_variants(text, n * (rep + 2))[n * (rep + 1) :]
+        gc.disable()
+        t0 = perf()
+        for s in variants:
+            cs.CronExpr(s)
+        dt = perf() - t0
+        gc.enable()
+        best = dt if best is None else min(best, dt)
+    assert best is not None
+    return best / n / 1000
+
+
+def first_in_fresh_processes(text: str, runs: int) -> list[float]:
+    """Microseconds of the first CronExpr(text) in each of ``runs`` new interpreters,
+    import excluded (the same cronsec as this process imports)."""
+    import cronsec
+
+    code = (
+        "import time; from cronsec import CronExpr; t0 = time.perf_counter_ns(); "
+        f"CronExpr({text!r}); print((time.perf_counter_ns() - t0) / 1000)"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(cronsec.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    return [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
 
 
 def verify(
