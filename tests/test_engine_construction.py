@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Union
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cronsec import CronError, CronExpr
+from cronsec._search import NONE, tables
+from cronsec.strategies import invalid_expressions
 
 try:
     from strategies_local import expressions
@@ -606,8 +608,85 @@ def test_damaged_texts_fail_as_the_reference_says(text: str, data: st.DataObject
         "0\n0 * * * *",
         "0 0 * * * \u00a0",
         "x" * 1025,
+        # each form the parser knows, and its near misses
+        "0 0 9 * jan-jun mon-fri",
+        "0 0 9 * JUL-dec Sat,SUN",
+        "0 0 22-2 * * fri-mon",
+        "0 0 22-6/3 * * FRI-MON/2",
+        "0 50-10/7 * * * SAT-TUE/2",
+        "0 0 0 * * 7-2",
+        "0 0 0 * * 7/2",
+        "0 0 0 * * 5-7",
+        "0 0 0 * * 1-7/2",
+        "0 0 0 * * 7-7",
+        "0 0 0 * * 3/2",
+        "0 5/20 * * * *",
+        "0 0,30 8,12,18 1,15 * *",
+        "*/10 */5 */2 */3 */2 *",
+        "0 10-50/20 9-17/2 * * *",
+        "0 0 0 1-31/99999999999999 * *",
+        "0 0 0 */" + "9" * 100 + " * *",
+        "0 0 0 */" + "9" * 101 + " * *",
+        "0 0 0 L-3 * *",
+        "0 0 0 L-30 * *",
+        "0 0 0 L-31 * *",
+        "0 0 0 15W,LW,L-2W * *",
+        "0 0 0 1W,31W * *",
+        "0 0 0 W15 * *",
+        "0 0 0 * * 5L,MON#1,sun#5",
+        "0 0 0 * * L5",
+        "0 0 0 * * 8L",
+        "0 0 12 ? * MON",
+        "0 0 12 ?,1 * MON",
+        "@midnight",
+        "@annually",
+        "0 0 0 1 1 * */4",
+        "0 0 0 1 1 * 2027/5",
+        "0 0 12 * * MON 2027,2029",
+        "0 0 0 1 1 * 2030-2026",
+        "0 0 0 1 1 * 2026-",
+        "1-2-3 * * * * *",
+        "*-5 * * * * *",
+        "*/ * * * * *",
+        "1/ * * * * *",
+        "/5 * * * * *",
+        "1/2/3 * * * * *",
+        "1,,2 * * * * *",
+        "1, * * * * *",
+        ",1 * * * * *",
+        "\u00b2 * * * * *",
+        "0 0 0 * * \u0661",
+        "0 0 0 * JANUARY *",
+        "0 0 0 * j\u00e1n *",
+        "\t 0 0 0 * * * \t",
+        "\n0 0 0 * * *",
+        "0\v0 * * *",
     ],
 )
 def test_forms_and_errors_mean_what_the_reference_says(text: str) -> None:
     same(text)
     same(text)
+
+
+@SETTINGS
+@given(invalid_expressions())
+def test_invalid_texts_fail_as_the_reference_says(text: str) -> None:
+    same(text)
+    same(text)
+
+
+@SETTINGS
+@given(st.integers(1, (1 << 60) - 1), st.sampled_from([59, 23, 12]))
+def test_lookup_tables_hold_the_next_and_previous_value(mask: int, high: int) -> None:
+    mask &= (2 << high) - 1
+    if high == 12:
+        mask &= ~1  # months start at 1
+    assume(mask)
+    values = [v for v in range(high + 1) if mask >> v & 1]
+    forward, backward = tables(mask, high)
+    assert list(forward) == [
+        min((v for v in values if v >= i), default=NONE) for i in range(high + 2)
+    ]
+    assert list(backward) == [
+        max((v for v in values if v <= i), default=NONE) for i in range(-1, high + 1)
+    ]
