@@ -290,7 +290,7 @@ _SAMPLES = [datetime(y, 1, 15) for y in (1, 1800, 1900, 1950, 1970, 2000, 2030, 
 _SAMPLES += [datetime(y, 7, 15) for y in (1900, 1950, 1970, 2000, 2030, 2100)]
 
 
-def pick_source(zone: tzinfo, u: datetime, radius: timedelta = 400 * DAY) -> Source:
+def pick_source(zone: tzinfo, u: datetime, radius: timedelta | None = None) -> Source:
     """The best source of transitions for this zone, first asked about instant ``u``."""
     if isinstance(zone, timezone):
         off = zone.utcoffset(None)
@@ -298,16 +298,18 @@ def pick_source(zone: tzinfo, u: datetime, radius: timedelta = 400 * DAY) -> Sou
     claims = claims_of(zone)
     if claims is not None:
         with suppress(Mismatch):
-            return Listed(zone, u, claims, radius)
+            return Listed(zone, u, claims, radius or _LISTED)
     try:
         fixed = zone.utcoffset(None)
     except Exception:  # some tzinfos need a datetime
         fixed = None
     if isinstance(fixed, timedelta) and all(offset_at(zone, s) == fixed for s in _SAMPLES):
         return Fixed(fixed)
-    return Probe(zone, u, radius)
+    return Probe(zone, u, radius or _PROBED)
 
 
+_LISTED = 400 * DAY  # a first window's reach either side: checking claims is cheap
+_PROBED = 64 * DAY  # probing costs a call a day
 _FAR = 366 * DAY  # an instant this far past a zone's table gets a window of its own
 _WINDOW = 32 * DAY  # a far window's reach either side of the instant that asked for it
 _WINDOWS = 64  # windows kept per zone
@@ -371,7 +373,7 @@ class Timeline:
                 new = src.beyond(tab, up)
             except Mismatch:
                 new = tab  # the zone disagrees with its TZif file: probe from now on
-                self.source = Probe(self.zone, tab.hi or CEIL)
+                self.source = Probe(self.zone, tab.hi or CEIL, _PROBED)
                 self.windows.clear()
                 raise
         if k:

@@ -51,6 +51,13 @@ def _zones() -> list[tuple[str, Callable[[], tzinfo]]]:
         return zone
 
     out.append(("dateutil-America/New_York", dateutil_ny))
+
+    def dateutil_tzstr() -> tzinfo:
+        tz = pytest.importorskip("dateutil.tz")
+        return tz.tzstr("AEST-10AEDT,M10.1.0,M4.1.0/3")  # type: ignore[no-any-return]
+
+    out.append(("dateutil-tzstr-AEST", dateutil_tzstr))
+    out.append(("custom-USEastern", M.USEastern))  # probed: a user's own tzinfo
     return out
 
 
