@@ -290,6 +290,7 @@ Parsed = tuple[int, int, int, DayBody, int, DayBody, Years]
 _MEMOS: tuple[dict[str, Any], ...] = tuple({} for _ in SPECS)
 _MEMOS[6]["*"] = None  # every year: kept through evictions (five- and six-field texts)
 _MEMO_SIZE = 2048
+_UNKNOWN = object()
 
 
 def scan(text: str) -> Parsed:
@@ -403,8 +404,9 @@ def _with_new_bodies(text: str, bodies: list[str]) -> Parsed:
     values = []
     for index, body in enumerate(bodies):
         memo = _MEMOS[index]
-        if body in memo:
-            values.append(memo[body])
+        known = memo.get(body, _UNKNOWN)  # one lookup: another thread may be evicting
+        if known is not _UNKNOWN:
+            values.append(known)
             continue
         try:
             value = _parse_body(SPECS[index], body)
@@ -453,7 +455,7 @@ def _forget_half(memo: dict[str, Any]) -> None:
     """Make room in a full memo: the older half goes (but every year, `*`, stays)."""
     for key in list(memo)[: len(memo) // 2]:
         if key != "*":
-            del memo[key]
+            memo.pop(key, None)  # another thread may have taken it already
 
 
 def _members(mask: int) -> tuple[int, ...]:

@@ -6,7 +6,10 @@ meaning and every CronError the same field, token, position and reason.
 
 from __future__ import annotations
 
+import random
 import re
+import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Union
@@ -15,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cronsec import CronError, CronExpr
+from cronsec import CronError, CronExpr, _parse
 from cronsec._search import NONE, tables
 from cronsec.strategies import invalid_expressions
 
@@ -690,3 +693,38 @@ def test_lookup_tables_hold_the_next_and_previous_value(mask: int, high: int) ->
     assert list(backward) == [
         max((v for v in values if v <= i), default=NONE) for i in range(-1, high + 1)
     ]
+
+
+def test_threads_evicting_bodies_construct_what_the_reference_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Memos that keep evicting while other threads read them give the same results."""
+    monkeypatch.setattr(_parse, "_MEMO_SIZE", 8)
+    rnd = random.Random(7)
+    texts = [
+        f"{rnd.randrange(60)} {rnd.randrange(24)} {rnd.randrange(1, 29)}-{rnd.randrange(1, 32)} "
+        f"{rnd.choice(['*', '1-6', 'jan,jul'])} {rnd.choice(['*', 'mon-fri', '5L', '1#2'])}"
+        for _ in range(400)
+    ]
+    results: dict[int, list[tuple[object, ...] | CronError]] = {}
+
+    def build(k: int) -> None:
+        results[k] = [engine(t) for t in (texts[k::4] + texts[::-1])]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=build, args=(k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for k in range(4):
+        for text, got in zip(texts[k::4] + texts[::-1], results[k]):
+            want = reference(text)
+            if isinstance(want, CronError):
+                assert isinstance(got, CronError) and str(got) == str(want), text
+            else:
+                assert got == want, text
