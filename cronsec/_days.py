@@ -3,7 +3,9 @@
 Every day item depends only on the month's length and the weekday of its 1st,
 so a day field is a table of 28 bitmasks (lengths 28-31 by 7 weekdays, bit d
 set when day d fires). The search reads one mask per month instead of testing
-days one by one.
+days one by one. While it is built, a table is one integer with the 28 masks
+side by side: plain days fill it by one multiplication, plain weekdays by OR-ing
+a pattern per weekday, and the two day fields combine by one OR.
 """
 
 from __future__ import annotations
@@ -59,13 +61,9 @@ def _nearest_weekday(day: int, length: int, first: int) -> int:
     return day
 
 
-def _day_of_month_mask(
-    days: Iterable[int], items: Iterable[DayItem], length: int, first: int
-) -> int:
+def _day_of_month_items(items: Iterable[DayItem], length: int, first: int) -> int:
+    """The days that `L`, `L-n`, `mW`, `LW`, `L-nW` pick in one month shape (SPEC 8.2)."""
     mask = 0
-    for day in days:
-        if day <= length:
-            mask |= 1 << day
     for item in items:
         kind, number = item[0], item[1]
         if kind == "W":
@@ -77,13 +75,9 @@ def _day_of_month_mask(
     return mask
 
 
-def _day_of_week_mask(
-    weekdays: Iterable[int], items: Iterable[DayItem], length: int, first: int
-) -> int:
+def _day_of_week_items(items: Iterable[DayItem], length: int, first: int) -> int:
+    """The days that `dL` and `d#k` pick in one month shape (SPEC 8.2)."""
     mask = 0
-    for weekday in weekdays:
-        for day in range(1 + (weekday - first) % 7, length + 1, 7):
-            mask |= 1 << day
     for item in items:
         day = 1 + (item[1] - first) % 7  # the first such weekday in the month
         if item[0] == "L":
@@ -130,7 +124,7 @@ def _dom_masks(days: int, items: tuple[DayItem, ...]) -> int:
     """Day-of-month's fire days in each of the 28 month shapes, one lane each (SPEC 8.2)."""
     lanes = days * _EVERY_LANE & _FULL  # plain days: those the month has
     if items:
-        lanes |= _lanes(_day_of_month_mask((), items, n, w) for n, w in _COMBOS)
+        lanes |= _lanes(_day_of_month_items(items, n, w) for n, w in _COMBOS)
     return lanes
 
 
@@ -142,7 +136,7 @@ def _dow_masks(weekdays: int, items: tuple[DayItem, ...]) -> int:
         if weekdays >> weekday & 1:
             lanes |= _WEEKDAY_LANES[weekday]
     if items:
-        lanes |= _lanes(_day_of_week_mask((), items, n, w) for n, w in _COMBOS)
+        lanes |= _lanes(_day_of_week_items(items, n, w) for n, w in _COMBOS)
     return lanes
 
 
