@@ -67,6 +67,7 @@ def _zone_key(zone: tzinfo | None) -> object:
 
 
 _INSTANCES: dict[tuple[type, str, object], CronExpr] = {}
+_EVERY_HOUR = (1 << 24) - 1
 
 
 class CronExpr:
@@ -95,14 +96,11 @@ class CronExpr:
             return cached
         search, meaning = _compile(text)
         self = object.__new__(cls)
-        for name, value in (
-            ("_text", text),
-            ("_tz", zone),
-            ("_search", search),
-            ("_meaning", (*meaning, _zone_key(zone))),
-            ("_hourfull", meaning[2] == (1 << 24) - 1),
-        ):
-            object.__setattr__(self, name, value)
+        _set_text(self, text)
+        _set_tz(self, zone)
+        _set_search(self, search)
+        _set_meaning(self, (*meaning, key[2]))
+        _set_hourfull(self, meaning[2] == _EVERY_HOUR)
         if len(_INSTANCES) >= _MAX_INSTANCES:
             _INSTANCES.clear()
         _INSTANCES[key] = self
@@ -244,3 +242,9 @@ class CronExpr:
                 self._start(t)  # raises the TypeError that explains the binding
             return self._search.match(t)
         return _aware.match_fire(self, t, self._zone_of(t))
+
+
+# The slots are set once, in __new__, through their descriptors (__setattr__ refuses).
+_set_text, _set_tz, _set_search, _set_meaning, _set_hourfull = (
+    vars(CronExpr)[name].__set__ for name in ("_text", "_tz", "_search", "_meaning", "_hourfull")
+)
