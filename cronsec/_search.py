@@ -343,7 +343,7 @@ class Search:
                     chain(
                         product(*month, (d,), (h,), minutes[minutes.index(mi) + 1 :], zero),
                         product(*month, (d,), hours[hours.index(h) + 1 :], minutes, zero),
-                        product(*month, _days(days, up), hours, minutes, zero),
+                        product(*month, _days_of(days, up), hours, minutes, zero),
                     ),
                 ):
                     for offset in offsets:
@@ -357,7 +357,7 @@ class Search:
                 return
 
 
-def _days(mask: int, up: bool) -> list[int]:
+def _days_of(mask: int, up: bool) -> list[int]:
     """The days set in a month's mask, in walk order."""
     days = []
     while mask:
