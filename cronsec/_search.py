@@ -9,7 +9,7 @@ days by bit arithmetic, and a single ``datetime`` is built at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import chain, product, starmap
@@ -22,14 +22,6 @@ NONE = 255
 _LENGTHS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _SAKAMOTO = (0, 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4)
 _SECONDS = tuple(timedelta(seconds=i) for i in range(61))
-
-
-def bits(values: Iterable[int]) -> int:
-    """A set of small integers as a bitmask."""
-    mask = 0
-    for value in values:
-        mask |= 1 << value
-    return mask
 
 
 _IDENTITY = bytes(range(256))

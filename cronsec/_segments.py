@@ -10,11 +10,11 @@ come, by kind of zone, from:
 
 - ``datetime.timezone`` and other fixed zones: no changes at all;
 - zones whose own data list their changes (``_zones.claims_of``: a
-  ``ZoneInfo``'s TZif file, dateutil's ``tzfile`` and ``tzrange``/``tzstr``):
-  those changes, each checked against the zone's own ``fromutc`` the second
-  before and at it (:class:`Listed`); where they ever disagree, the zone is
-  probed instead;
-- anything else (dateutil's ``tzlocal``, custom tzinfos): the zone's own
+  ``ZoneInfo``'s TZif file, dateutil's ``tzfile``, ``tzrange``/``tzstr`` and
+  ``tzlocal``): those changes, each checked against the zone's own ``fromutc``
+  the second before and at it (:class:`Listed`); where they ever disagree, the
+  zone is probed instead;
+- anything else (a custom tzinfo, a ``tzlocal`` without data): the zone's own
   ``fromutc``, probed once a day (``PROBE``) and bisected to the second
   (:class:`Probe`). Two changes that cancel out within one day go unseen.
 """
