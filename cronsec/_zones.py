@@ -12,6 +12,7 @@ import sys
 import zoneinfo
 from bisect import bisect_right
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Protocol
 
 from . import _tzif
 
@@ -97,17 +98,16 @@ def _from_file(path: str) -> tzinfo | None:
         return None
 
 
-class Claims:
+class Claims(Protocol):
     """A zone's changes as its data list them: ``between(a, b)`` gives those in ``(a, b]``.
 
     A claimed change may be a no-op (the offset it names already holds).
     """
 
-    def between(self, a: datetime, b: datetime) -> list[Change]:
-        raise NotImplementedError
+    def between(self, a: datetime, b: datetime) -> list[Change]: ...
 
 
-class TzifClaims(Claims):
+class TzifClaims:
     """A TZif file's transitions, then its footer rule, per UTC year, as zoneinfo reads them.
 
     With ``two`` (standard, daylight offsets in seconds), each change claims
@@ -139,7 +139,7 @@ class TzifClaims(Claims):
         ]
 
 
-class TzfileClaims(Claims):
+class TzfileClaims:
     """dateutil's ``tzfile``: the transitions it read (32-bit data, no footer), as it uses them.
 
     At and after its last transition dateutil gives its standard type: no DST
@@ -155,7 +155,7 @@ class TzfileClaims(Claims):
         return [(EPOCH + self.trans[k] * _SECOND, self.offsets[k] * _SECOND) for k in range(i, j)]
 
 
-class RangeClaims(Claims):
+class RangeClaims:
     """dateutil's ``tzrange``/``tzstr``: two changes a year, from ``transitions(year)``.
 
     dateutil evaluates them per UTC year, both shifted by the standard offset.
