@@ -24,6 +24,8 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from itertools import accumulate
 from typing import TYPE_CHECKING, Callable
 
+from ._days import month_length
+
 if TYPE_CHECKING:
     from ._expr import CronExpr
 
@@ -34,17 +36,10 @@ _US = timedelta(microseconds=1)
 _ONE_DAY = timedelta(days=1)
 # The fast aware path stays this far inside the datetime range (offsets are < 24 h).
 _SAFE_LOW, _SAFE_HIGH = datetime(1, 1, 10), datetime(9999, 12, 20)
-_LENGTHS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _popcount(x: int) -> int:
     return bin(x).count("1")
-
-
-def _month_length(y: int, m: int) -> int:
-    if m == 2 and y % 4 == 0 and (y % 100 != 0 or y % 400 == 0):
-        return 29
-    return _LENGTHS[m]
 
 
 def _members(values: tuple[int, ...], size: int) -> bytes:
@@ -159,7 +154,7 @@ def _month_masks(
 
         def by_match(y: int, m: int) -> int:
             mask = 0
-            for d in range(1, _month_length(y, m) + 1):
+            for d in range(1, month_length(y, m) + 1):
                 if unbound.match(datetime(y, m, d, h, mi, s)):
                     mask |= 1 << d
             return mask

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from ._errors import CronError
-from ._search import year_runs
 
 MAX_LENGTH = 1024  # longer text is refused before any parsing work
 
@@ -477,3 +476,18 @@ def parse(text: str) -> Fields:
         years=None if runs is None else tuple(year for run in runs for year in run),
         field_texts=_field_texts(text),
     )
+
+
+def year_runs(years: tuple[int, ...]) -> tuple[range, ...]:
+    """A sorted set of years as maximal arithmetic runs (``*/2`` is one range)."""
+    runs, i = [], 0
+    while i < len(years):
+        if i + 1 == len(years):
+            runs.append(range(years[i], years[i] + 1))
+            break
+        step, j = years[i + 1] - years[i], i + 1
+        while j + 1 < len(years) and years[j + 1] - years[j] == step:
+            j += 1
+        runs.append(range(years[i], years[j] + 1, step))
+        i = j + 1
+    return tuple(runs)

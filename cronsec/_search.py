@@ -15,12 +15,12 @@ from functools import lru_cache
 from itertools import chain, product, starmap
 from typing import TYPE_CHECKING
 
+from ._days import table_index
+
 if TYPE_CHECKING:
     from ._days import DayTable
 
 NONE = 255
-_LENGTHS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_SAKAMOTO = (0, 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4)
 _SECONDS = tuple(timedelta(seconds=i) for i in range(61))
 
 
@@ -63,36 +63,11 @@ def allowed(forward: bytes) -> tuple[int, ...]:
     return tuple(i for i, value in enumerate(forward) if value == i)
 
 
-def year_runs(years: tuple[int, ...]) -> tuple[range, ...]:
-    """A sorted set of years as maximal arithmetic runs (``*/2`` is one range)."""
-    runs, i = [], 0
-    while i < len(years):
-        if i + 1 == len(years):
-            runs.append(range(years[i], years[i] + 1))
-            break
-        step, j = years[i + 1] - years[i], i + 1
-        while j + 1 < len(years) and years[j + 1] - years[j] == step:
-            j += 1
-        runs.append(range(years[i], years[j] + 1, step))
-        i = j + 1
-    return tuple(runs)
-
-
-def _month_shape(y: int, mo: int) -> int:
-    """Index into the day table: (length - 28) * 7 + weekday of the 1st, Sunday 0."""
-    if mo == 2:
-        length = 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28
-    else:
-        length = _LENGTHS[mo]
-    yy = y - 1 if mo < 3 else y
-    return (length - 28) * 7 + (yy + yy // 4 - yy // 100 + yy // 400 + _SAKAMOTO[mo] + 1) % 7
-
-
 _SHAPES: list[bytes | None] = [None] * 10001  # per year, filled on first use: 13 bytes each
 
 
 def _year_shapes(y: int) -> bytes:
-    row = _SHAPES[y] = bytes([0] + [_month_shape(y, mo) for mo in range(1, 13)])
+    row = _SHAPES[y] = bytes([0] + [table_index(y, mo) for mo in range(1, 13)])
     return row
 
 
