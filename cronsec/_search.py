@@ -2,9 +2,12 @@
 
 It works on plain integers. Each time field has two lookup tables: the first
 allowed value at or after each index, and the last at or before it; 255 means
-"none, carry to the next unit". A month is skipped whole when its month or
-year is not allowed or it has no fire day (one bitmask from the day table),
-days by bit arithmetic, and a single ``datetime`` is built at the end.
+"none, carry to the next unit". A search asks two questions: is there a later
+(earlier) time of day on the start's own day, if that day fires; else, which is
+the next (previous) day that fires, whose first (last) time of day is the
+answer. Months are skipped whole when the month or year is not allowed or the
+month has no fire day (one bitmask from the day table), days by bit
+arithmetic, and a single ``datetime`` is built at the end.
 """
 
 from __future__ import annotations
@@ -81,8 +84,14 @@ class Search:
 
     __slots__ = (
         "days",
+        "first_h",
+        "first_mi",
+        "first_s",
         "hour_b",
         "hour_f",
+        "last_h",
+        "last_mi",
+        "last_s",
         "minute_b",
         "minute_f",
         "month_b",
@@ -105,11 +114,25 @@ class Search:
         self.minute_f, self.minute_b = tables(minutes, 59)
         self.hour_f, self.hour_b = tables(hours, 23)
         self.month_f, self.month_b = tables(months, 12)
+        # the first and last time of day, read often
+        self.first_h, self.first_mi, self.first_s = (
+            self.hour_f[0],
+            self.minute_f[0],
+            self.second_f[0],
+        )
+        self.last_h, self.last_mi, self.last_s = (
+            self.hour_b[24],
+            self.minute_b[60],
+            self.second_b[60],
+        )
         self.days = days
         self.years = years
 
     def _year_ok(self, y: int) -> bool:
-        return self.years is None or any(y in run for run in self.years)
+        for run in self.years or ():  # a plain loop: any() over a generator costs 4x
+            if y in run:
+                return True
+        return self.years is None
 
     def _year_after(self, y: int) -> int:
         """The first allowed year >= y, or 10000."""
@@ -145,117 +168,102 @@ class Search:
         )
 
     def after(self, t: datetime) -> datetime:
-        """The earliest fire time strictly after the naive ``t``."""
-        y, mo, d, h, mi, s = t.year, t.month, t.day, t.hour, t.minute, t.second + 1
-        if s < 60 and not t.microsecond:
-            # Often the answer is later in the same minute: then it is t plus whole seconds.
-            sec = self.second_f[s]
-            if (
-                sec != NONE
-                and self.minute_f[mi] == mi
-                and self.hour_f[h] == h
-                and self.month_f[mo] == mo
-                and self.years is None
-                and (self.days[(_SHAPES[y] or _year_shapes(y))[mo]] >> d) & 1
-            ):
-                return t + _SECONDS[sec - s + 1]
-        return self.forward(y, mo, d, h, mi, s)
+        """The earliest fire time strictly after the naive ``t``.
+
+        A later time of day on ``t``'s own day if that day fires, else the first
+        time of day on the next day that fires.
+        """
+        y, mo, d = t.year, t.month, t.day
+        if (
+            self.month_f[mo] == mo
+            and (self.years is None or self._year_ok(y))
+            and self.days[(_SHAPES[y] or _year_shapes(y))[mo]] >> d & 1
+        ):
+            h, hour_f = t.hour, self.hour_f
+            if hour_f[h] == h:
+                mi, minute_f = t.minute, self.minute_f
+                if minute_f[mi] == mi:
+                    sec = self.second_f[t.second + 1]  # the second after t's (60: none)
+                    if sec != NONE:
+                        return datetime(y, mo, d, h, mi, sec)
+                m = minute_f[mi + 1]
+                if m != NONE:
+                    return datetime(y, mo, d, h, m, self.first_s)
+            hr = hour_f[h + 1]
+            if hr != NONE:
+                return datetime(y, mo, d, hr, self.first_mi, self.first_s)
+        return self.day_after(y, mo, d)
 
     def before(self, t: datetime) -> datetime:
-        """The latest fire time strictly before the naive ``t``."""
-        s = t.second if t.microsecond else t.second - 1
-        return self.backward(t.year, t.month, t.day, t.hour, t.minute, s)
+        """The latest fire time strictly before the naive ``t`` (the mirror of ``after``).
 
-    def forward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
-        """The earliest fire time at or after y-mo-d h:mi:s (s may be 60: carry)."""
-        second_f, minute_f, hour_f, month_f = (
-            self.second_f,
-            self.minute_f,
-            self.hour_f,
-            self.month_f,
-        )
-        days, years = self.days, self.years
+        Backward tables hold "the largest value <= i" at entry i + 1.
+        """
+        y, mo, d = t.year, t.month, t.day
+        if (
+            self.month_f[mo] == mo
+            and (self.years is None or self._year_ok(y))
+            and self.days[(_SHAPES[y] or _year_shapes(y))[mo]] >> d & 1
+        ):
+            h, hour_b = t.hour, self.hour_b
+            if hour_b[h + 1] == h:
+                mi, minute_b = t.minute, self.minute_b
+                if minute_b[mi + 1] == mi:
+                    # t's own second if t is past it, else the one before (-1: none)
+                    sec = self.second_b[t.second + (1 if t.microsecond else 0)]
+                    if sec != NONE:
+                        return datetime(y, mo, d, h, mi, sec)
+                m = minute_b[mi]
+                if m != NONE:
+                    return datetime(y, mo, d, h, m, self.last_s)
+            hr = hour_b[h]
+            if hr != NONE:
+                return datetime(y, mo, d, hr, self.last_mi, self.last_s)
+        return self.day_before(y, mo, d)
+
+    def day_after(self, y: int, mo: int, d: int) -> datetime:
+        """The first time of day on the first day that fires after y-mo-d (d may be 0)."""
+        month_f, days, years = self.month_f, self.days, self.years
         while True:
             if years is not None and not self._year_ok(y):
-                y, mo, d, h, mi, s = self._year_after(y), 1, 1, 0, 0, 0
+                y, mo, d = self._year_after(y), 1, 0
             if y > 9999:
-                break
+                raise self.exhausted(True)
             m = month_f[mo]
             if m != mo:
                 if m == NONE:
-                    y, mo, d, h, mi, s = y + 1, 1, 1, 0, 0, 0
+                    y, mo, d = y + 1, 1, 0
                     continue
-                mo, d, h, mi, s = m, 1, 0, 0, 0
-            mask = days[(_SHAPES[y] or _year_shapes(y))[mo]]
-            while mask >> d:
-                rest = mask >> d
-                skip = (rest & -rest).bit_length() - 1
-                if skip:
-                    d, h, mi, s = d + skip, 0, 0, 0
-                if hour_f[h] == h:
-                    if minute_f[mi] == mi:
-                        sec = second_f[s]
-                        if sec != NONE:
-                            return datetime(y, mo, d, h, mi, sec)
-                        mi += 1
-                    m = minute_f[mi]
-                    if m != NONE:
-                        return datetime(y, mo, d, h, m, second_f[0])
-                    h += 1
-                hr = hour_f[h]
-                if hr != NONE:
-                    return datetime(y, mo, d, hr, minute_f[0], second_f[0])
-                d, h, mi, s = d + 1, 0, 0, 0
-            mo, d, h, mi, s = mo + 1, 1, 0, 0, 0
+                mo, d = m, 0
+            rest = days[(_SHAPES[y] or _year_shapes(y))[mo]] >> d + 1
+            if rest:
+                d += (rest & -rest).bit_length()
+                return datetime(y, mo, d, self.first_h, self.first_mi, self.first_s)
+            mo, d = mo + 1, 0
             if mo == 13:
                 y, mo = y + 1, 1
-        raise self.exhausted(True)
 
-    def backward(self, y: int, mo: int, d: int, h: int, mi: int, s: int) -> datetime:
-        """The latest fire time at or before y-mo-d h:mi:s (s may be -1: borrow)."""
-        second_b, minute_b, hour_b, month_b = (
-            self.second_b,
-            self.minute_b,
-            self.hour_b,
-            self.month_b,
-        )
-        days, years = self.days, self.years
+    def day_before(self, y: int, mo: int, d: int) -> datetime:
+        """The last time of day on the last day that fires before y-mo-d (d may be 32)."""
+        month_b, days, years = self.month_b, self.days, self.years
         while True:
             if years is not None and not self._year_ok(y):
-                y, mo, d, h, mi, s = self._year_before(y), 12, 31, 23, 59, 59
+                y, mo, d = self._year_before(y), 12, 32
             if y < 1:
-                break
+                raise self.exhausted(False)
             m = month_b[mo + 1]
             if m != mo:
                 if m == NONE:
-                    y, mo, d, h, mi, s = y - 1, 12, 31, 23, 59, 59
+                    y, mo, d = y - 1, 12, 32
                     continue
-                mo, d, h, mi, s = m, 31, 23, 59, 59
-            mask = days[(_SHAPES[y] or _year_shapes(y))[mo]]
-            mask &= (2 << d) - 1  # days 1..d; a clamped 31 only keeps the month's real days
-            while mask:
-                top = mask.bit_length() - 1
-                if top != d:
-                    d, h, mi, s = top, 23, 59, 59
-                if hour_b[h + 1] == h:
-                    if minute_b[mi + 1] == mi:
-                        sec = second_b[s + 1]
-                        if sec != NONE:
-                            return datetime(y, mo, d, h, mi, sec)
-                        mi -= 1
-                    m = minute_b[mi + 1]
-                    if m != NONE:
-                        return datetime(y, mo, d, h, m, second_b[60])
-                    h -= 1
-                hr = hour_b[h + 1]
-                if hr != NONE:
-                    return datetime(y, mo, d, hr, minute_b[60], second_b[60])
-                mask &= (1 << d) - 1
-                d, h, mi, s = d - 1, 23, 59, 59
-            mo, d, h, mi, s = mo - 1, 31, 23, 59, 59
+                mo, d = m, 32
+            below = days[(_SHAPES[y] or _year_shapes(y))[mo]] & (1 << d) - 1
+            if below:
+                d = below.bit_length() - 1
+                return datetime(y, mo, d, self.last_h, self.last_mi, self.last_s)
+            mo, d = mo - 1, 32
             if mo == 0:
                 y, mo = y - 1, 12
-        raise self.exhausted(False)
 
     def exhausted(self, up: bool) -> OverflowError:
         """The error for a search that ran out: the year field's last (first) year, if any."""
@@ -317,9 +325,9 @@ class Search:
                         yield minute + offset
             try:  # the month is done: the search goes on in the next (previous) one
                 if up:
-                    t = self.forward(y + mo // 12, mo % 12 + 1, 1, 0, 0, 0)
+                    t = self.day_after(y + mo // 12, mo % 12 + 1, 0)
                 else:
-                    t = self.backward(y - (mo == 1), (mo - 2) % 12 + 1, 31, 23, 59, 59)
+                    t = self.day_before(y - (mo == 1), (mo - 2) % 12 + 1, 32)
             except OverflowError:
                 return
 
