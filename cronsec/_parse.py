@@ -427,7 +427,7 @@ def _with_new_bodies(text: str, bodies: list[str]) -> Parsed:
 
 def _parse_body(spec: FieldSpec, body: str) -> Any:
     """One field body: a bitmask, (bitmask, day items) for the day fields, or the years."""
-    values, specials = _parse_field(_Field(spec, body))
+    values, specials = _single(spec, body) or _parse_field(_Field(spec, body))
     if spec is YEAR:
         years = sorted(set().union(*values))
         return None if len(years) == YEAR.high - YEAR.low + 1 else year_runs(tuple(years))
@@ -439,6 +439,16 @@ def _parse_body(spec: FieldSpec, body: str) -> Any:
     if spec is DOM or spec is DOW:
         return mask, tuple(sorted(set(specials)))
     return mask
+
+
+def _single(spec: FieldSpec, body: str) -> tuple[list[range], list[DayItem]] | None:
+    """A body that is one number in range (the commonest after ``*``) read at once; else
+    None, and the general parser reads it (and words any mistake)."""
+    if body.isdigit() and body.isascii() and len(body) <= 4:
+        number = int(body)
+        if spec.low <= number <= spec.high:
+            return [range(number, number + 1)], []
+    return None
 
 
 def _range_bits(values: range) -> int:
