@@ -207,19 +207,18 @@ def _aware_count(plan: _Plan, zone: tzinfo, ua: datetime, ub: datetime) -> int |
 
     if not (ua >= _SAFE_LOW and ub <= _SAFE_HIGH):
         return None
-    tab = None
-    for _ in range(3):  # a table grown by the second locate is located again
+    for _ in range(3):  # a zone that disagrees with its data is probed from then on
         try:
             tl = _segments.timeline(zone, ua)
-            _, tab_b, kb = tl.locate(ub)
-            _, tab, ka = tl.locate(ua)
+            src, tab, ka = tl.locate(ua)
+            while tab.hi is not None and ub >= tab.hi:  # the same table must reach ub
+                tab, ka = tl.grow(src, tab, ka, True)
         except _segments.Mismatch:
             continue
-        if tab is tab_b:
-            break
+        break
     else:
         return None
-    assert tab is not None
+    ka, kb = tab.segment_of(ua), tab.segment_of(ub)
     if ka < tab.first or not (tab.below <= ua and ub < tab.above):
         return None
     trans, offs, reps, hourfull = tab.trans, tab.offs, tab.reps, plan.hourfull

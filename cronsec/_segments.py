@@ -167,9 +167,14 @@ class Mismatch(Exception):
 
 
 class Source:
-    """Where a timeline's tables come from; ``table`` is the latest one."""
+    """Where a timeline's tables come from; ``table`` is the latest one.
+
+    ``far``: an instant this far past the table gets a window of its own rather
+    than growing it (growing costs what reading that stretch of the zone costs).
+    """
 
     table: Table
+    far = 366 * DAY
 
     def grow(self, up: bool) -> Table:
         """Know more, upward or downward; return (and keep) the new table."""
@@ -198,8 +203,11 @@ class Window(Source):
 
     ``find`` gives the changes in ``(a, b]`` from the offset at ``a``; a window
     starts ``radius`` either side of the instant that asked and doubles as
-    searches need more of it.
+    searches need more of it, by at most ``most`` at a time, so that no single
+    search pays for reading much more of the zone than it needs.
     """
+
+    most = 4 * 366 * DAY
 
     def __init__(self, zone: tzinfo, u: datetime, radius: timedelta = 400 * DAY) -> None:
         self.zone = zone
@@ -215,7 +223,7 @@ class Window(Source):
         raise NotImplementedError
 
     def grow(self, up: bool) -> Table:
-        span = max(self.b - self.a, 64 * DAY)
+        span = min(max(self.b - self.a, 64 * DAY), self.most)
         if up and self.b < CEIL:
             b = CEIL if CEIL - self.b <= span else self.b + span
             end = self.changes[-1][1] if self.changes else self.start
@@ -264,7 +272,12 @@ class Listed(Window):
 class Probe(Window):
     """Changes found from the zone's ``fromutc`` alone: probed once a day (``PROBE``),
     each change bisected to the second. Changes that cancel out within one
-    probe interval go unseen."""
+    probe interval go unseen. Probing costs a call a day, so a probed zone
+    grows its windows a few months at a time and reads far instants in windows
+    of their own."""
+
+    far = 64 * DAY
+    most = 128 * DAY
 
     def find(self, a: datetime, off: timedelta, b: datetime) -> list[Change]:
         zone, out, t = self.zone, [], a
@@ -310,8 +323,8 @@ def pick_source(zone: tzinfo, u: datetime, radius: timedelta | None = None) -> S
 
 _LISTED = 400 * DAY  # a first window's reach either side: checking claims is cheap
 _PROBED = 64 * DAY  # probing costs a call a day
-_FAR = 366 * DAY  # an instant this far past a zone's table gets a window of its own
 _WINDOW = 32 * DAY  # a far window's reach either side of the instant that asked for it
+_STRETCH = 128  # days: one far window serves the instants of a stretch this long
 _WINDOWS = 64  # windows kept per zone
 
 
@@ -348,13 +361,10 @@ class Timeline:
     def _source_for(self, u: datetime) -> Source:
         """The main source, or for an instant far from its table a window (made once)."""
         main = self.source
-        tab = main.table
-        if not (u < tab.below and tab.below - u > _FAR) and not (
-            u >= tab.above and u - tab.above > _FAR
-        ):
+        if _near(main.table, u, main.far):
             return main
-        key = u.year // 2
-        window = self.windows.get(key)
+        key = u.toordinal() // _STRETCH
+        window = self._window_near(key, u)
         if window is None:
             if isinstance(main, Listed):
                 with suppress(Mismatch):
@@ -365,6 +375,14 @@ class Timeline:
                 self.windows.pop(next(iter(self.windows)))
             self.windows[key] = window
         return window
+
+    def _window_near(self, key: int, u: datetime) -> Source | None:
+        """A window of this stretch or the next ones that can grow to ``u`` cheaply."""
+        for near in (key, key - 1, key + 1):
+            window = self.windows.get(near)
+            if window is not None and _near(window.table, u, window.far):
+                return window
+        return None
 
     def grow(self, src: Source, tab: Table, k: int, up: bool) -> tuple[Table, int]:
         """A table of ``src`` known further than ``tab``, and segment ``k``'s index in it."""
@@ -379,6 +397,13 @@ class Timeline:
         if k:
             return new, bisect_right(new.trans, tab.trans[k - 1])
         return new, bisect_right(new.trans, MIN if tab.lo is None else tab.lo - REACH)
+
+
+def _near(tab: Table, u: datetime, far: timedelta) -> bool:
+    """Whether ``u`` is known to ``tab`` or at most ``far`` past either end of it."""
+    if u < tab.below:
+        return tab.below - u <= far
+    return u < tab.above or u - tab.above <= far
 
 
 _cache: dict[int, Timeline] = {}

@@ -117,9 +117,13 @@ def test_windows_grow_both_ways_and_stay_right() -> None:
         src = S.pick_source(zone, datetime(1990, 6, 1), radius=timedelta(days=40))
         assert isinstance(src, S.Listed)
         for up in (True, False, True, True, False, False, False):
+            before = src.table.above - src.table.below
             src.grow(up)
+            added = src.table.above - src.table.below - before
+            # doubling, but never more than four years at once (a search pays for it)
+            assert min(before, timedelta(days=64)) <= added <= timedelta(days=4 * 366)
         check_table(zone, src.table, random.Random(6))
-        assert src.table.above - src.table.below > timedelta(days=20 * 365)
+        assert src.table.above - src.table.below > timedelta(days=14 * 365)
 
 
 # --- The same rules, the same answers -------------------------------------------------
@@ -273,3 +277,35 @@ def test_no_year_left_answers_without_asking_the_zone() -> None:
         CronExpr("0 0 0 1 1 * 2030-2040").prev(t)
     assert zone.asked == 0
     assert CronExpr("0 0 0 1 1 * 2030").next(t) == datetime(2030, 1, 1, tzinfo=zone)
+
+
+class CountingEastern(M.USEastern):
+    """The model's US Eastern zone (probed: it has no data), counting its ``fromutc`` calls."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def fromutc(self, dt: datetime) -> datetime:
+        self.asked += 1
+        return super().fromutc(dt)
+
+
+@pytest.mark.parametrize(
+    ("text", "calls"), [("0 0 0 1 1 *", 40), ("0 0 12 1 */5 *", 60), ("0 0 0 29 2 1", 4)]
+)
+def test_a_probed_zone_is_read_a_few_months_per_call(text: str, calls: int) -> None:
+    # A probe costs one fromutc call a day. Walking on, call after call, no single call
+    # may read the zone much further than its answer: before windows grew by at most a
+    # few months, the 30th yearly call probed 16 years at once (5,800 calls, 51 ms).
+    zone = CountingEastern()
+    expr = CronExpr(text)
+    t = datetime(2026, 11, 30, 12, tzinfo=zone)
+    most, fires = 0, []
+    for _ in range(calls):
+        zone.asked = 0
+        t = expr.next(t)
+        most = max(most, zone.asked)
+        fires.append(t)
+    assert most <= 400, most  # a window of 64 days, growth of 128, bisections (158 seen)
+    want = list(islice(CronExpr(text, tz=NY).iter(datetime(2026, 11, 30, 12, tzinfo=NY)), calls))
+    assert [f.replace(tzinfo=None) for f in fires] == [w.replace(tzinfo=None) for w in want]
