@@ -29,8 +29,9 @@ expressions (the peers' common ground). It measures, microseconds per call:
 (e) the slowest single aware ``next``/``prev`` call once the zone has been
     used (one call made before), each start timed once, over the corpus and
     adversarial expressions from starts spread over years 1..9999 and around
-    changes, zoneinfo and dateutil zones, in ms; peers answer ``next`` for
-    the five-field expressions they can parse.
+    changes, zoneinfo, dateutil and a user's own (probed) zones, in ms; peers
+    answer ``next`` for the five-field expressions they can parse; then
+    "walking on": 40 calls each from the last one's answer, as a timer asks.
 
 Each figure in (a)-(c) is the best of several repeats (``time.perf_counter_ns``,
 garbage collector off while timing); (d) the best of a few processes.
@@ -50,7 +51,7 @@ import subprocess
 import sys
 import time
 from contextlib import suppress
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import partial
 from itertools import islice
 from typing import Any, Callable
@@ -246,9 +247,46 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# A user's own zone: US rules, Python's documentation's way, with fold. Source text, so
+# that the fresh processes of (d) define the very same class.
+EASTERN = """
+class Eastern(tzinfo):  # US rules, Python's documentation's way, with fold
+    S, D, H = timedelta(hours=-5), timedelta(hours=-4), timedelta(hours=1)
+    def walls(self, y):
+        a, b = datetime(y, 3, 8), datetime(y, 11, 1)
+        a += timedelta(days=(6 - a.weekday()) % 7, hours=2)
+        return a, b + timedelta(days=(6 - b.weekday()) % 7, hours=2)
+    def fromutc(self, dt):
+        u = dt.replace(tzinfo=None)
+        a, b = self.walls(u.year)
+        d = a - self.S <= u < b - self.D
+        fold = int(not d and b - self.D <= u < b - self.D + self.H)
+        return (u + (self.D if d else self.S)).replace(tzinfo=self, fold=fold)
+    def utcoffset(self, dt):
+        if dt is None:
+            return self.S
+        w = dt.replace(tzinfo=None)
+        a, b = self.walls(w.year)
+        if a <= w < a + self.H:
+            return self.D if dt.fold else self.S
+        if b - self.H <= w < b:
+            return self.S if dt.fold else self.D
+        return self.D if a <= w < b else self.S
+    def dst(self, dt):
+        return self.utcoffset(dt) - self.S
+    def tzname(self, dt):
+        return "E"
+"""
+_names: dict[str, Any] = {"datetime": datetime, "timedelta": timedelta, "tzinfo": tzinfo}
+exec(EASTERN, _names)
+Eastern: Callable[[], tzinfo] = _names["Eastern"]
+
+
 # -- (d) first use of a zone, in a fresh process ------------------------------------------
 
-CHILD = """
+CHILD = (
+    f"EASTERN = {EASTERN!r}\n"
+    + """
 import sys, time
 from datetime import datetime, timedelta, tzinfo
 lib, kind, text = sys.argv[1:4]
@@ -256,32 +294,7 @@ if kind == "zoneinfo":
     from zoneinfo import ZoneInfo
     zone = ZoneInfo("America/New_York")
 elif kind == "custom":
-    class Eastern(tzinfo):  # US rules, Python's documentation's way, with fold
-        S, D, H = timedelta(hours=-5), timedelta(hours=-4), timedelta(hours=1)
-        def walls(self, y):
-            a, b = datetime(y, 3, 8), datetime(y, 11, 1)
-            a += timedelta(days=(6 - a.weekday()) % 7, hours=2)
-            return a, b + timedelta(days=(6 - b.weekday()) % 7, hours=2)
-        def fromutc(self, dt):
-            u = dt.replace(tzinfo=None)
-            a, b = self.walls(u.year)
-            d = a - self.S <= u < b - self.D
-            fold = int(not d and b - self.D <= u < b - self.D + self.H)
-            return (u + (self.D if d else self.S)).replace(tzinfo=self, fold=fold)
-        def utcoffset(self, dt):
-            if dt is None:
-                return self.S
-            w = dt.replace(tzinfo=None)
-            a, b = self.walls(w.year)
-            if a <= w < a + self.H:
-                return self.D if dt.fold else self.S
-            if b - self.H <= w < b:
-                return self.S if dt.fold else self.D
-            return self.D if a <= w < b else self.S
-        def dst(self, dt):
-            return self.utcoffset(dt) - self.S
-        def tzname(self, dt):
-            return "E"
+    exec(EASTERN, globals())
     zone = Eastern()
 else:
     from dateutil import tz
@@ -307,6 +320,7 @@ t0 = time.perf_counter()
 call()
 print((time.perf_counter() - t0) * 1000)
 """
+)
 
 KINDS = ["zoneinfo", "gettz", "tzstr", "tzlocal", "custom"]
 
@@ -396,6 +410,7 @@ def zones() -> dict[str, Callable[[], Any]]:
         found["tzstr"] = partial(tz.tzstr.instance, "EST5EDT,M3.2.0,M11.1.0")
     except ImportError:
         pass
+    found["custom"] = Eastern  # probed: no data of its own
     return found
 
 
@@ -429,8 +444,8 @@ def cronsec_setup(new_zone: Callable[[], Any], text: str, base: list[datetime], 
     def setup() -> tuple[Callable[[datetime], Any], list[datetime]]:
         zone, e = new_zone(), CronExpr(text)
         ts = [u.replace(tzinfo=UTC).astimezone(zone) for u in base]
-        with suppress(OverflowError):
-            e.next(ts[0])  # the zone is used once; each start after is timed once
+        CronExpr("0 0 12 * * *").next(ts[0])  # the zone is used once (a passed year would
+        # not use it); each start after is timed once
         return (e.next if up else e.prev), ts
 
     return setup
@@ -470,7 +485,36 @@ def slowest_call(others: dict[str, Any], n: int) -> None:
                 peer = others[k][0](five)
                 cells.append(f" {slowest(peer_setup(peer, peer_ts), 3):9.3f}")
             print(f"{name:12} {six:20}" + "".join(cells))
+    print("walking on: each call from the last one's answer, 40 calls from 2026-11-30 12:00")
+    print(f"{'zone':12} " + "".join(f" {text:>16}" for text in WALKS))
+    for name, new_zone in zones().items():
+        cells = []
+        for text in WALKS:
+            mine = slowest(walk_setup(new_zone, text, 40), 3)
+            cells.append(f" {mine:16.3f}")
+            if mine > worst[0]:
+                worst = (mine, f"{name} {text!r} walking on")
+        print(f"{name:12} " + "".join(cells))
     print(f"slowest cronsec call: {worst[0]:.3f} ms ({worst[1]}) (target < 1 ms)")
+
+
+WALKS = ["0 0 0 1 1 *", "0 0 12 1 */5 *", "0 0 9 * * mon-fri", "0 0 0 29 2 1"]
+
+
+def walk_setup(new_zone: Callable[[], Any], text: str, n: int) -> Setup:
+    """Calls that walk on: each start is the previous call's answer (as a timer asks)."""
+    walls, t = [], datetime(2026, 11, 30, 12, tzinfo=new_zone())
+    for _ in range(n):
+        walls.append(t)
+        t = CronExpr(text).next(t)
+
+    def setup() -> tuple[Callable[[datetime], Any], list[datetime]]:
+        zone, e = new_zone(), CronExpr(text)
+        ts = [w.replace(tzinfo=zone) for w in walls]
+        CronExpr("0 0 12 * * *").next(ts[0])  # the zone's first use is not timed
+        return e.next, ts
+
+    return setup
 
 
 if __name__ == "__main__":

@@ -223,7 +223,7 @@ class Window(Source):
         raise NotImplementedError
 
     def grow(self, up: bool) -> Table:
-        span = min(max(self.b - self.a, 64 * DAY), self.most)
+        span = min(self.b - self.a, self.most)
         if up and self.b < CEIL:
             b = CEIL if CEIL - self.b <= span else self.b + span
             end = self.changes[-1][1] if self.changes else self.start
@@ -273,11 +273,11 @@ class Probe(Window):
     """Changes found from the zone's ``fromutc`` alone: probed once a day (``PROBE``),
     each change bisected to the second. Changes that cancel out within one
     probe interval go unseen. Probing costs a call a day, so a probed zone
-    grows its windows a few months at a time and reads far instants in windows
-    of their own."""
+    grows its windows two months at a time at most and reads instants more
+    than 16 days past them in windows of their own."""
 
-    far = 64 * DAY
-    most = 128 * DAY
+    far = 16 * DAY
+    most = 64 * DAY
 
     def find(self, a: datetime, off: timedelta, b: datetime) -> list[Change]:
         zone, out, t = self.zone, [], a
@@ -323,7 +323,7 @@ def pick_source(zone: tzinfo, u: datetime, radius: timedelta | None = None) -> S
 
 _LISTED = 400 * DAY  # a first window's reach either side: checking claims is cheap
 _PROBED = 64 * DAY  # probing costs a call a day
-_WINDOW = 32 * DAY  # a far window's reach either side of the instant that asked for it
+_WINDOW = 8 * DAY  # a far window's reach either side of the instant that asked for it
 _STRETCH = 128  # days: one far window serves the instants of a stretch this long
 _WINDOWS = 64  # windows kept per zone
 

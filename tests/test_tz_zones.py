@@ -129,10 +129,12 @@ def test_posix_rules_parse() -> None:
 def test_custom_zone_is_probed_and_finds_the_same_changes() -> None:
     du = M.USEastern()
     zi = zoneinfo.ZoneInfo("America/New_York")
-    src, tab = grown(du, datetime(2027, 12, 1))  # near the first window: it grows
-    assert isinstance(src, S.Probe)
+    # Days past the first window (2026-01-01, two months either side): it grows, and
+    # learns the change of 2026-03-08.
+    src, tab = grown(du, datetime(2026, 3, 20))
+    assert isinstance(src, S.Probe) and tab.below < datetime(2026, 1, 1) < tab.above
     check_table(du, tab, random.Random(1))
-    _, ref = grown(zi, datetime(2027, 12, 1))
+    _, ref = grown(zi, datetime(2026, 3, 20))
     known = [t for t in tab.trans if tab.below <= t < tab.above]
     assert known and known == [t for t in ref.trans if tab.below <= t < tab.above]
     # far from the first window: a window of its own, still right
