@@ -2,12 +2,15 @@
 timeout while the fault lasts, and works again after it.
 
 Redis killed and restarted, paused (CLIENT PAUSE), slowed (DEBUG SLEEP); PostgreSQL
-restarted, and a table locked by another connection. The bounds asserted are the
+restarted, frozen (SIGSTOP: it keeps its connections open and never answers), and a
+table locked by another connection. The bounds asserted are the
 store's own timeouts plus a generous margin: a hang, not a speed, is what fails.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -126,6 +129,39 @@ def test_postgres_restarted(postgres_server: PostgresServer, postgres_url: str) 
     # A restart while the store holds a live connection: the next call reconnects.
     postgres_server.restart()
     assert store.claim("job", at(2)) is True
+    store.close()
+
+
+def test_postgres_frozen(postgres_server: PostgresServer, postgres_url: str) -> None:
+    store = PostgresStore(postgres_url, timeout=0.5)
+    assert store.claim("job", T0)
+    with postgres_server.connect(postgres_url.rsplit("/", 1)[1]) as admin:
+        (pid,) = admin.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = 'cronsec'"
+        ).fetchone()
+    os.kill(pid, signal.SIGSTOP)  # the server process of the store's connection
+    try:
+        outcome: list[BaseException | object] = []
+
+        def call() -> None:
+            try:
+                outcome.append(store.claim("job", at(1)))
+            except BaseException as exc:  # what the call ends with is the test
+                outcome.append(exc)
+
+        waiter = threading.Thread(target=call, daemon=True)
+        started = time.monotonic()
+        waiter.start()
+        waiter.join(1.5 + MARGIN)  # cut after twice the timeout, at least timeout + 1 s
+        assert outcome, "the call still waits for the frozen server"
+        assert time.monotonic() - started >= 1.5  # not before the bound
+        (error,) = outcome
+        assert isinstance(error, StoreUnavailable), error
+        assert "did not answer within 1.5s" in str(error) and PASSWORD not in str(error)
+        assert store.claim("job", at(2)) is True  # a new connection, served by a new process
+    finally:
+        os.kill(pid, signal.SIGCONT)
     store.close()
 
 

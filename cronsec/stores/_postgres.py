@@ -31,6 +31,7 @@ from ._base import (
     to_micros,
     url_secrets,
 )
+from ._watchdog import Watchdog
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
@@ -94,7 +95,11 @@ class PostgresStore:
     One connection per store, used under a lock, reconnected when lost.
     `timeout` bounds every call: it is the statement and lock timeout on the
     server, the wait for the connection's lock here, and (rounded up, at least
-    2 s) the connect timeout; past it a call raises `StoreUnavailable`.
+    2 s) the connect timeout; past it a call raises `StoreUnavailable`. A
+    server that stops answering altogether (frozen, SIGSTOP, a paused VM: its
+    connections stay open, so no server timeout fires) is cut off here after
+    twice `timeout` (at least `timeout` + 1 s), and the call raises
+    `StoreUnavailable` saying so.
     """
 
     def __init__(
@@ -129,6 +134,9 @@ class PostgresStore:
         self.prefix = prefix
         self.owner = owner if owner is not None else new_owner()
         self._timeout = float(timeout)
+        self._watchdog = Watchdog(
+            self._timeout + max(1.0, self._timeout), name="cronsec-postgres-watchdog"
+        )
         self._lock = threading.Lock()
         self._conn: Any = None
         self._schema_ready = False
@@ -382,6 +390,7 @@ class PostgresStore:
     def close(self) -> None:
         """Close the connection; later calls raise `StoreClosed`. Idempotent."""
         self._closed = True
+        self._watchdog.close()
         if self._lock.acquire(timeout=self._timeout):
             try:
                 self._drop()
@@ -432,13 +441,18 @@ class PostgresStore:
             error: StoreError | None = None
             for attempt in range(2):
                 reused = self._conn is not None
+                watch = None
                 try:
                     conn = self._connect()
-                    return work(conn, attempt > 0)
+                    with self._watchdog.watching(conn.fileno()) as watch:
+                        return work(conn, attempt > 0)
                 except self._psycopg.Error as exc:
                     lost = self._conn is None or self._conn.closed or self._conn.broken
                     if lost:
                         self._drop()
+                    if watch is not None and watch.cut:
+                        error = self._silent()
+                        break
                     error = self._translate(exc)
                     if not (attempt == 0 and reused and lost and _is_unavailable(error)):
                         break
@@ -467,12 +481,16 @@ class PostgresStore:
             keepalives_count=3,
             application_name="cronsec",
         )
+        watch = None
         try:
             if not self._schema_ready:
-                self._make_schema(conn)
+                with self._watchdog.watching(conn.fileno()) as watch:
+                    self._make_schema(conn)
                 self._schema_ready = True
-        except BaseException:
+        except BaseException as exc:
             conn.close()
+            if watch is not None and watch.cut and isinstance(exc, self._psycopg.Error):
+                raise self._silent() from None
             raise
         self._conn = conn
         return conn
@@ -526,6 +544,12 @@ class PostgresStore:
         if conn is not None:
             with contextlib.suppress(Exception):  # closing is best effort
                 conn.close()
+
+    def _silent(self) -> StoreUnavailable:
+        return StoreUnavailable(
+            f"PostgreSQL at {self.url} did not answer within {self._watchdog.bound:g}s:"
+            " the connection was cut"
+        )
 
     def _translate(self, exc: BaseException) -> StoreError:
         """psycopg errors as store errors, without the password."""
