@@ -98,8 +98,8 @@ class PostgresStore:
     2 s) the connect timeout; past it a call raises `StoreUnavailable`. A
     server that stops answering altogether (frozen, SIGSTOP, a paused VM: its
     connections stay open, so no server timeout fires) is cut off here after
-    twice `timeout` (at least `timeout` + 1 s), and the call raises
-    `StoreUnavailable` saying so.
+    twice `timeout` (at least `timeout` + 1 s; up to a quarter later), and the
+    call raises `StoreUnavailable` saying so.
     """
 
     def __init__(
