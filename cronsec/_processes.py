@@ -16,7 +16,8 @@ both (this pool up to ~0.1 ms more: one hop through the dispatcher and the
 gate), and its lazy start makes the first four concurrent fires wait 0.6-1.2 s
 (forkserver) that `start` pays up front here. docs/executors.md has the table.
 
-Workers start with forkserver (spawn where there is none), never fork: the
+What a worker runs is in ``_worker``. Workers start with forkserver (spawn
+where there is none), never fork: the
 parent runs threads, and a forked child can deadlock on a lock one of them
 held. Replacing a worker takes 0.1-0.4 s; start-up of 4 workers 0.3-1.5 s.
 
@@ -32,22 +33,18 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib
 import inspect
 import logging
 import math
 import multiprocessing
-import os
 import pickle
 import signal
 import sys
 import threading
 import time
-import traceback
 import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from multiprocessing import connection
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
@@ -55,6 +52,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Callable
 
 from ._executor import Fire, Outcome, ShutdownReport
+from ._worker import STOP, work
 
 __all__ = ["ProcessExecutor", "RemoteTraceback", "check_picklable"]
 
@@ -66,8 +64,6 @@ START_TIMEOUT = 60.0
 """Seconds `start` waits for the workers to report ready."""
 START_FAILURES = 3
 """A worker that dies this many times in a row before it is ready is given up."""
-
-_STOP = b""  # the message that tells an idle worker to exit
 
 
 class RemoteTraceback(Exception):
@@ -137,69 +133,6 @@ def _describe_exit(code: int | None) -> str:
             name = "unknown signal"
         return f"worker killed by signal {-code} ({name})"
     return f"worker exited with code {code}"
-
-
-def _fire_time_setter() -> Callable[[datetime | None], None]:
-    """What sets ``cronsec.fire_time()`` on this thread (its home moved with the timer)."""
-    for name in ("cronsec._fire", "cronsec._job"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        setter: Callable[[datetime | None], None] | None = getattr(module, "set_current", None)
-        if setter is not None:
-            return setter
-        local = getattr(module, "_current", None)
-        if local is not None:
-            return lambda instant: setattr(local, "instant", instant)
-    return lambda instant: None
-
-
-def _work(conn: Connection, nice: int = 0) -> None:
-    """A worker's life: report ready, then run one pickled fire per message until told to stop."""
-    # Ctrl-C reaches the whole process group; the parent decides what stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if nice and hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(nice)
-    set_fire_time = _fire_time_setter()
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            data = conn.recv_bytes()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        if data == _STOP:
-            return
-        reply = _run(data, set_fire_time)
-        del data
-        try:
-            conn.send(reply)
-        except OSError:
-            return
-
-
-def _run(
-    data: bytes, set_fire_time: Callable[[datetime | None], None]
-) -> tuple[str, str | None, bytes | None]:
-    """Run one fire in the worker: ("ok", None, None) or ("error", traceback text, pickled exc)."""
-    try:
-        func, args, kwargs, instant = pickle.loads(data)
-    except BaseException:
-        return "error", "the worker could not unpickle the job:\n" + traceback.format_exc(), None
-    set_fire_time(instant)
-    try:
-        func(*args, **kwargs)  # the result is discarded, never pickled
-    except BaseException as e:
-        text = traceback.format_exc()
-        try:
-            blob: bytes | None = pickle.dumps(e)
-        except Exception:
-            blob = None
-        return "error", text, blob
-    finally:
-        set_fire_time(None)
-    return "ok", None, None
 
 
 class _Worker:
@@ -395,7 +328,7 @@ class ProcessExecutor:
         """Start a new process in slot ``w`` (lock not held); it is idle once it says ready."""
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
-            target=_work,
+            target=work,
             args=(child, self._nice),
             name=f"cronsec-{self.name}-{w.index}",
             daemon=False,
@@ -654,7 +587,7 @@ class ProcessExecutor:
         """Tell an idle worker to exit; terminate one that is still starting (lock held)."""
         if w.state == "idle" and w.conn is not None:
             with contextlib.suppress(OSError):
-                w.conn.send_bytes(_STOP)
+                w.conn.send_bytes(STOP)
             w.state, w.kill_at = "stopping", time.monotonic() + GRACE + 5.0
         elif w.state in ("idle", "starting"):
             self._terminate(w, time.monotonic())
