@@ -17,9 +17,9 @@ gate), and its lazy start makes the first four concurrent fires wait 0.6-1.2 s
 (forkserver) that `start` pays up front here. docs/executors.md has the table.
 
 What a worker runs is in ``_worker``. Workers start with forkserver (spawn
-where there is none), never fork: the
-parent runs threads, and a forked child can deadlock on a lock one of them
-held. Replacing a worker takes 0.1-0.4 s; start-up of 4 workers 0.3-1.5 s.
+where there is none), never fork: the parent runs threads, and a forked
+child can deadlock on a lock one of them held. Replacing a worker takes
+0.1-0.4 s; start-up of 4 workers 0.3-1.5 s.
 
 One dispatcher thread in the parent hands queued fires to idle workers and
 collects their results, waiting on the pipes, the processes' sentinels and a
