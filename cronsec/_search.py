@@ -138,20 +138,32 @@ class Search:
         """The first allowed year >= y, or 10000."""
         best = 10000
         for run in self.years or ():
-            if y <= run.start:
-                best = min(best, run.start)
+            if y in run:
+                return y
+            if y < run.start:
+                candidate = run.start
             elif y <= run[-1]:
-                best = min(best, run.start - (run.start - y) // run.step * run.step)
+                candidate = y + (run.start - y) % run.step
+            else:
+                continue
+            if candidate < best:
+                best = candidate
         return best
 
     def _year_before(self, y: int) -> int:
         """The last allowed year <= y, or 0."""
         best = 0
         for run in self.years or ():
-            if y >= run[-1]:
-                best = max(best, run[-1])
+            if y in run:
+                return y
+            if y > run[-1]:
+                candidate = run[-1]
             elif y >= run.start:
-                best = max(best, run.start + (y - run.start) // run.step * run.step)
+                candidate = y - (y - run.start) % run.step
+            else:
+                continue
+            if candidate > best:
+                best = candidate
         return best
 
     def match(self, t: datetime) -> bool:
@@ -224,46 +236,44 @@ class Search:
     def day_after(self, y: int, mo: int, d: int) -> datetime:
         """The first time of day on the first day that fires after y-mo-d (d may be 0)."""
         month_f, days, years = self.month_f, self.days, self.years
+        m = month_f[mo]
+        if m != mo:  # a month not allowed: the next allowed one, this year or the next
+            y, mo, d = (y, m, 0) if m != NONE else (y + 1, month_f[1], 0)
         while True:
-            if years is not None and not self._year_ok(y):
-                y, mo, d = self._year_after(y), 1, 0
+            if years is not None:
+                allowed = self._year_after(y)
+                if allowed != y:
+                    y, mo, d = allowed, month_f[1], 0
             if y > 9999:
                 raise self.exhausted(True)
-            m = month_f[mo]
-            if m != mo:
-                if m == NONE:
-                    y, mo, d = y + 1, 1, 0
-                    continue
-                mo, d = m, 0
             rest = days[(_SHAPES[y] or _year_shapes(y))[mo]] >> d + 1
             if rest:
                 d += (rest & -rest).bit_length()
                 return datetime(y, mo, d, self.first_h, self.first_mi, self.first_s)
-            mo, d = mo + 1, 0
-            if mo == 13:
-                y, mo = y + 1, 1
+            mo, d = month_f[mo + 1], 0
+            if mo == NONE:
+                y, mo = y + 1, month_f[1]
 
     def day_before(self, y: int, mo: int, d: int) -> datetime:
         """The last time of day on the last day that fires before y-mo-d (d may be 32)."""
         month_b, days, years = self.month_b, self.days, self.years
+        m = month_b[mo + 1]
+        if m != mo:  # a month not allowed: the previous allowed one, this year or the last
+            y, mo, d = (y, m, 32) if m != NONE else (y - 1, month_b[13], 32)
         while True:
-            if years is not None and not self._year_ok(y):
-                y, mo, d = self._year_before(y), 12, 32
+            if years is not None:
+                allowed = self._year_before(y)
+                if allowed != y:
+                    y, mo, d = allowed, month_b[13], 32
             if y < 1:
                 raise self.exhausted(False)
-            m = month_b[mo + 1]
-            if m != mo:
-                if m == NONE:
-                    y, mo, d = y - 1, 12, 32
-                    continue
-                mo, d = m, 32
             below = days[(_SHAPES[y] or _year_shapes(y))[mo]] & (1 << d) - 1
             if below:
                 d = below.bit_length() - 1
                 return datetime(y, mo, d, self.last_h, self.last_mi, self.last_s)
-            mo, d = mo - 1, 32
-            if mo == 0:
-                y, mo = y - 1, 12
+            mo, d = month_b[mo], 32  # the largest allowed month <= mo - 1
+            if mo == NONE:
+                y, mo = y - 1, month_b[13]
 
     def exhausted(self, up: bool) -> OverflowError:
         """The error for a search that ran out: the year field's last (first) year, if any."""
