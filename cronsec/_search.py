@@ -66,11 +66,11 @@ def allowed(forward: bytes) -> tuple[int, ...]:
     return tuple(i for i, value in enumerate(forward) if value == i)
 
 
-_SHAPES: list[bytes | None] = [None] * 10001  # per year, filled on first use: 13 bytes each
+_SHAPES: list[tuple[int, ...] | None] = [None] * 10001  # per year, filled on first use
 
 
-def _year_shapes(y: int) -> bytes:
-    row = _SHAPES[y] = bytes([0] + [table_index(y, mo) for mo in range(1, 13)])
+def _year_shapes(y: int) -> tuple[int, ...]:
+    row = _SHAPES[y] = (0, *[table_index(y, mo) for mo in range(1, 13)])
     return row
 
 
