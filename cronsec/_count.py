@@ -201,6 +201,9 @@ def _utc(t: datetime) -> datetime:
     return t.replace(tzinfo=None) - off
 
 
+_READ_AHEAD = timedelta(days=366)  # how far past its table a count reads a zone
+
+
 def _aware_count(plan: _Plan, zone: tzinfo, ua: datetime, ub: datetime) -> int | None:
     """Fire instants in ``(ua, ub]`` (naive UTC) in ``zone``, by segments; None: cannot."""
     from . import _segments
@@ -212,6 +215,8 @@ def _aware_count(plan: _Plan, zone: tzinfo, ua: datetime, ub: datetime) -> int |
             tl = _segments.timeline(zone, ua)
             src, tab, ka = tl.locate(ua)
             while tab.hi is not None and ub >= tab.hi:  # the same table must reach ub
+                if ub - tab.hi > _READ_AHEAD:
+                    return None  # far: reading the zone all the way costs more than a walk
                 tab, ka = tl.grow(src, tab, ka, True)
         except _segments.Mismatch:
             continue

@@ -189,6 +189,22 @@ def test_long_windows_are_counted_without_walking() -> None:
     assert cron_count_between(compiled("0 30 2 * * *", NY), a, b, 0) == 365
 
 
+def test_a_long_span_in_a_probed_zone_walks_to_the_limit_instead_of_reading_it() -> None:
+    # Counting by segments would read the zone across the whole span (a call a day
+    # for a probed zone: 73,000 over two centuries); past a year or so the count
+    # walks the fire times instead, up to the limit.
+    from test_tz_sources import CountingEastern
+
+    zone = CountingEastern()
+    yearly = compiled("0 0 0 1 1 *")
+    a = datetime(2026, 6, 1, tzinfo=zone)
+    assert cron_count_between(yearly, a, a.replace(year=2027), 0) == 1  # near: by segments
+    zone.asked = 0
+    assert cron_count_between(yearly, a, a.replace(year=2226), 10) is None  # 200 > 10
+    assert zone.asked < 2000, zone.asked
+    assert cron_count_between(yearly, a, a.replace(year=2036), 10) == 10
+
+
 def test_near_the_end_of_the_range_it_walks_up_to_the_limit() -> None:
     expr = compiled("* * * * * *", UTC)
     a = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
