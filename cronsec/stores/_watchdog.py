@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -33,7 +34,8 @@ class Watchdog:
     One call at a time (a store's calls share one connection under a lock).
     The thread starts with the first call and looks four times per ``bound``,
     so a call costs two uncontended lock round trips and nothing wakes it; a
-    call is cut between ``bound`` and 1.25 ``bound`` after it began.
+    call is cut between ``bound`` and 1.25 ``bound`` after it began. The thread
+    ends with `close` or once the watchdog is garbage (a store never closed).
     """
 
     def __init__(self, bound: float, name: str) -> None:
@@ -51,7 +53,12 @@ class Watchdog:
         with self._lock:
             self._watch = watch
             if self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread = threading.Thread(
+                    target=_patrol,
+                    args=(weakref.ref(self), self._stop, self.bound / 4),
+                    name=self._name,
+                    daemon=True,
+                )
                 self._thread.start()
         try:
             yield watch
@@ -63,13 +70,23 @@ class Watchdog:
         """Stop the thread (a later call is not watched)."""
         self._stop.set()
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.bound / 4):
-            with self._lock:  # the call cannot end (and another begin) meanwhile
-                watch = self._watch
-                if watch is not None and time.monotonic() - watch.since >= self.bound:
-                    watch.cut, self._watch = True, None
-                    _shut(watch.fd)
+    def check(self) -> None:
+        """Cut the watched call if it has outlived the bound."""
+        with self._lock:  # the call cannot end (and another begin) meanwhile
+            watch = self._watch
+            if watch is not None and time.monotonic() - watch.since >= self.bound:
+                watch.cut, self._watch = True, None
+                _shut(watch.fd)
+
+
+def _patrol(ref: weakref.ref[Watchdog], stop: threading.Event, every: float) -> None:
+    """The watchdog's thread; it holds no strong reference, so the store can be collected."""
+    while not stop.wait(every):
+        dog = ref()
+        if dog is None:
+            return
+        dog.check()
+        del dog
 
 
 def _shut(fd: int) -> None:
