@@ -62,15 +62,9 @@ def _wsgi_request(environ: dict[str, Any]) -> RawRequest:
     headers = headers_from(pairs)
     root = _wsgi_text(environ.get("SCRIPT_NAME", ""))
     target, decoded = _wsgi_target(environ, root)
-    body, too_large = b"", False
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = -1
-    if length > MAX_BODY or length < 0:
-        too_large = True
-    elif length:
-        body = environ["wsgi.input"].read(length)
+    body, too_large = _read_body(
+        environ.get("CONTENT_LENGTH"), lambda n: environ["wsgi.input"].read(n)
+    )
     return RawRequest(
         environ.get("REQUEST_METHOD", "GET").upper(),
         target,
@@ -81,6 +75,20 @@ def _wsgi_request(environ: dict[str, Any]) -> RawRequest:
         environ.get("REMOTE_ADDR"),
         decoded,
     )
+
+
+def _read_body(length_text: str | None, read: Callable[[int], bytes]) -> tuple[bytes, bool]:
+    """The body a Content-Length announces, and whether it is too large (or malformed).
+
+    A body over ``MAX_BODY`` (or a length that is no number) is not read at all.
+    """
+    try:
+        length = int(length_text or 0)
+    except ValueError:
+        length = -1
+    if length > MAX_BODY or length < 0:
+        return b"", True
+    return (read(length) if length else b""), False
 
 
 def _wsgi_text(value: str) -> str:
@@ -204,15 +212,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if "transfer-encoding" in headers:
             self._send(error(411, "send a Content-Length, not a chunked body"), close=True)
             return
-        body, too_large = b"", False
-        try:
-            length = int(headers.get("content-length") or 0)
-        except ValueError:
-            length = -1
-        if length > MAX_BODY or length < 0:
-            too_large = True
-        elif length:
-            body = self.rfile.read(length)
+        body, too_large = _read_body(headers.get("content-length"), self.rfile.read)
         raw = RawRequest(
             self.command.upper(), self.path, headers, body, too_large, "", self.client_address[0]
         )
