@@ -36,7 +36,8 @@ def looks_like_year(token: str) -> bool:
     return bool(_YEARISH.fullmatch(token))
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
+    """Whether ``text`` is a valid expression (a candidate a hint may suggest)."""
     try:
         parse(text)
     except CronError:
@@ -55,7 +56,7 @@ def _year_hint(words: list[str], err: CronError) -> str | None:
     else:
         return None
     for candidate in candidates:
-        if _parses(candidate):
+        if parses(candidate):
             return (
                 f"{err.token} looks like a year: the year is the seventh field, after "
                 "second minute hour day-of-month month day-of-week, "
@@ -70,7 +71,7 @@ def _command_hint(words: list[str]) -> str | None:
         if len(words) <= count or looks_like_field(words[count]):
             continue
         schedule = " ".join(words[:count])
-        if _parses(schedule):
+        if parses(schedule):
             command = " ".join(words[count:])
             kind = "crontab line" if count == 5 else "line of schedule and command"
             return (

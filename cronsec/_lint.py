@@ -19,7 +19,14 @@ from ._days import is_restricted
 from ._describe import describe_fields
 from ._errors import CronError
 from ._expr import CronExpr
-from ._hints import CRONTAB_MACROS, hint, looks_like_field, looks_like_year, macro_hint
+from ._hints import (
+    CRONTAB_MACROS,
+    hint,
+    looks_like_field,
+    looks_like_year,
+    macro_hint,
+    parses,
+)
 from ._parse import DOM, DOW, HOUR, MINUTE, MONTH, SECOND, Fields, FieldSpec, parse
 
 ERROR, WARNING = "error", "warning"
@@ -258,7 +265,7 @@ class _Checker:
             return
         if self.seconds and not looks_like_field(words[5][0]):
             schedule5 = " ".join(w for w, _ in words[:5])
-            if _parses(schedule5):
+            if parses(schedule5):
                 line.add(
                     ERROR,
                     "five-fields",
@@ -531,14 +538,6 @@ def gap_note(
 def dst_note(text: str, name: str, zone: tzinfo, year: int) -> str | None:
     """``gap_note`` for expression text in a zone and year (``cronsec explain --tz``)."""
     return gap_note(CronExpr(text), parse(text), name, _find_gaps(zone, year))
-
-
-def _parses(text: str) -> bool:
-    try:
-        parse(text)
-    except CronError:
-        return False
-    return True
 
 
 def is_system_path(path: str) -> bool:
