@@ -12,8 +12,12 @@ imports its scheduler when it is imported itself.
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from .. import _zones
+
+if TYPE_CHECKING:
+    from .._expr import CronExpr
 
 __all__: list[str] = []
 
@@ -29,6 +33,15 @@ def zone_of(tz: tzinfo | str | None) -> tzinfo | None:
     if type(tz).__module__.startswith("pytz") and isinstance(getattr(tz, "zone", None), str):
         return _zones.resolve_zone(tz.zone)  # type: ignore[union-attr]
     return _zones.resolve_zone(tz)
+
+
+def text_and_zone(expr: str | CronExpr, tz: tzinfo | str | None) -> tuple[str, tzinfo | None]:
+    """An expression's text and zone: ``tz`` when given, else a CronExpr's own zone."""
+    from .._expr import CronExpr
+
+    if isinstance(expr, CronExpr):
+        return expr.text, zone_of(tz) if tz is not None else expr.tz
+    return expr, zone_of(tz)
 
 
 def zone_name(tz: tzinfo | None) -> str:

@@ -28,7 +28,7 @@ except ImportError as err:  # pragma: no cover - exercised by installing without
 
 from .. import _zones
 from .._expr import CronExpr
-from . import zone_name, zone_of
+from . import text_and_zone, zone_name
 
 __all__ = ["CronsecTrigger"]
 
@@ -70,12 +70,7 @@ class CronsecTrigger(BaseTrigger):  # type: ignore[misc]
     _expr: CronExpr
 
     def __init__(self, expr: str | CronExpr, timezone: tzinfo | str | None = None) -> None:
-        if isinstance(expr, CronExpr):
-            text = expr.text
-            zone = zone_of(timezone) if timezone is not None else expr.tz
-        else:
-            text = expr
-            zone = zone_of(timezone)
+        text, zone = text_and_zone(expr, timezone)
         self._expr = CronExpr(text, tz=zone if zone is not None else _zones.local_zone())
 
     @property

@@ -27,7 +27,7 @@ except ImportError as err:  # pragma: no cover - exercised by installing without
     raise ImportError('cronsec.contrib.celery needs Celery: pip install "cronsec[celery]"') from err
 
 from .._expr import CronExpr
-from . import zone_name, zone_of
+from . import text_and_zone, zone_name, zone_of
 
 __all__ = ["cronsec_schedule"]
 
@@ -76,12 +76,7 @@ class cronsec_schedule(BaseSchedule):  # type: ignore[misc]
         *,
         nowfun: Callable[[], datetime] | None = None,
     ) -> None:
-        if isinstance(expr, CronExpr):
-            text = expr.text
-            zone = zone_of(tz) if tz is not None else expr.tz
-        else:
-            text = expr
-            zone = zone_of(tz)
+        text, zone = text_and_zone(expr, tz)
         self._expr = CronExpr(text, tz=zone)  # checks the text now, not at the first beat
         self._zone = zone
         super().__init__(nowfun=nowfun, app=app)
