@@ -279,7 +279,8 @@ async def _async_window(seconds: float) -> tuple[float, float]:
 # -- (burst) many jobs at one instant ---------------------------------------------------
 
 
-def burst_cronsec(n: int) -> tuple[float, float, int]:
+def _start_recorder() -> tuple[list[float], Callable[[], None]]:
+    """A job that records when each of its calls started, and the list it records in."""
     starts: list[float] = []
     lock = threading.Lock()
 
@@ -288,6 +289,11 @@ def burst_cronsec(n: int) -> tuple[float, float, int]:
         with lock:
             starts.append(t)
 
+    return starts, call
+
+
+def burst_cronsec(n: int) -> tuple[float, float, int]:
+    starts, call = _start_recorder()
     at = datetime.fromtimestamp(float(int(time.time()) + 3), UTC)
     sched = cronsec.Scheduler(tz="UTC")
     for k in range(n):
@@ -303,14 +309,7 @@ def burst_aps(n: int) -> tuple[float, float, int]:
     from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    starts: list[float] = []
-    lock = threading.Lock()
-
-    def call() -> None:
-        t = time.time()
-        with lock:
-            starts.append(t)
-
+    starts, call = _start_recorder()
     at = datetime.fromtimestamp(float(int(time.time()) + 3), UTC)
     sched = BackgroundScheduler(timezone="UTC")
     for k in range(n):
